@@ -15,6 +15,8 @@
     FunctionsToExport      = @()
     AliasesToExport        = @()
     VariablesToExport      = @()
+    # Filled in the packaged copy by the MSBuild Package target from the files actually shipped.
+    FileList               = @()
     FormatsToProcess       = @('module/Ec2Capacity.format.ps1xml')
     PrivateData            = @{
         PSData = @{
