@@ -58,7 +58,8 @@ namespace Ec2Capacity.Engine
             {
                 await sendWithDryRun(cancellationToken).ConfigureAwait(false);
             }
-            catch (AmazonServiceException e) when (e.ErrorCode == "DryRunOperation")
+            // Like the SDK's own DryRun helper: allowed only for HTTP 412 with code DryRunOperation.
+            catch (AmazonServiceException e) when (e.ErrorCode == "DryRunOperation" && (int)e.StatusCode == 412)
             {
                 return Allowed(e.RequestId);
             }
