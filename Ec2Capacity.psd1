@@ -11,6 +11,10 @@
     DotNetFrameworkVersion = '4.7.2'
     CmdletsToExport        = @(
         'Get-CapacityReservationUsage'
+        'New-InterruptibleCapacityAllocation'
+        'Set-InstanceCreditSpecification'
+        'Stop-CapacityReservation'
+        'Update-InterruptibleCapacityAllocation'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
@@ -23,7 +27,7 @@
             Tags         = @('AWS', 'EC2', 'CapacityReservation', 'Interruptible', 'CpuCredits', 'PSEdition_Core', 'PSEdition_Desktop')
             ProjectUri   = 'https://github.com/ec2capacity/Ec2Capacity'
             LicenseUri   = 'https://github.com/ec2capacity/Ec2Capacity/blob/main/LICENSE'
-            ReleaseNotes = 'First release: Get-CapacityReservationUsage.'
+            ReleaseNotes = 'First release: Get-CapacityReservationUsage, New-/Update-InterruptibleCapacityAllocation (with -Wait), Stop-CapacityReservation and Set-InstanceCreditSpecification (batched); -WhatIf runs an EC2 DryRun.'
         }
     }
 }

@@ -1,0 +1,104 @@
+using System.Collections;
+using System.Management.Automation;
+using Ec2Capacity.Engine;
+
+namespace Ec2Capacity.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Lends unused instances of a source Capacity Reservation as an interruptible reservation.</para>
+    /// <para type="description">Calls EC2 CreateInterruptibleCapacityReservationAllocation for the source reservation.
+    /// With -Wait, polls the source's usage until the allocation settles and returns the settled state, including the
+    /// new interruptible reservation's ID. -WhatIf sends one DryRun request instead.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "InterruptibleCapacityAllocation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(InterruptibleCapacityAllocation))]
+    public sealed class NewInterruptibleCapacityAllocationCommand : Ec2CapacityCmdlet
+    {
+        private const int ProgressActivityId = 0x0EC2_0001;
+
+        /// <summary>The source reservation (cr-…) that lends its unused capacity.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("SourceCapacityReservationId")]
+        public string CapacityReservationId { get; set; }
+
+        /// <summary>Instances to lend, 1 to 1000.</summary>
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(1, 1000)]
+        public int InstanceCount { get; set; }
+
+        /// <summary>Tags for the new interruptible reservation, as a hashtable (@{team='batch'}).</summary>
+        [Parameter]
+        public Hashtable Tag { get; set; }
+
+        /// <summary>What happens when the allocation is later reduced to 0: default cancels the interruptible reservation, retain keeps it at size 0.</summary>
+        [Parameter]
+        [ValidateSet("default", "retain")]
+        public string ZeroSizePreference { get; set; }
+
+        /// <summary>Idempotency token (1–64 printable ASCII characters). Generated when not given; shown by -Verbose.</summary>
+        [Parameter]
+        public string ClientToken { get; set; }
+
+        /// <summary>Wait until the allocation settles (active, canceled or failed) and output that state.</summary>
+        [Parameter]
+        public SwitchParameter Wait { get; set; }
+
+        /// <summary>How long -Wait waits, in seconds (default 600).</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int WaitTimeoutSeconds { get; set; } = 600;
+
+        protected override void ProcessRecord()
+        {
+            var context = Connect();
+            var service = new InterruptibleAllocationService(context);
+            var id = CapacityReservationId;
+            var request = new CreateAllocationRequest
+            {
+                CapacityReservationId = id,
+                InstanceCount = InstanceCount,
+                Tags = Tag,
+                ZeroSizePreference = ZeroSizePreference,
+                ClientToken = ClientToken,
+            };
+
+            if (WhatIfRequested)
+            {
+                RunDryRun(id, ct => service.DryRunCreateAsync(request, ct), verdict => WhatIfText.NewAllocation(request, verdict));
+                return;
+            }
+
+            // Target: the source reservation; action: how many instances are lent.
+            if (!ConfirmChange(id, WhatIfText.NewAllocationAction(request))) return;
+
+            try
+            {
+                var allocation = Run(ct => service.CreateAsync(request, ct));
+                if (Wait.IsPresent)
+                {
+                    allocation = WaitForAllocation(service, allocation);
+                }
+                WriteObject(allocation);
+            }
+            catch (System.Exception e) when (IsEngineFailure(e))
+            {
+                WriteFailure(e, id);
+            }
+        }
+
+        private InterruptibleCapacityAllocation WaitForAllocation(InterruptibleAllocationService service, InterruptibleCapacityAllocation started)
+        {
+            var activity = ProgressText.WaitActivity(started.SourceCapacityReservationId);
+            try
+            {
+                return Run<InterruptibleCapacityAllocation, AllocationProgress>(
+                    (ct, progress) => service.WaitAsync(started, System.TimeSpan.FromSeconds(WaitTimeoutSeconds), progress, ct),
+                    p => WriteProgress(new ProgressRecord(ProgressActivityId, activity, p.Describe()) { PercentComplete = p.PercentOfTimeout }));
+            }
+            finally
+            {
+                if (!StopRequested) WriteProgress(new ProgressRecord(ProgressActivityId, activity, ProgressText.Completed) { RecordType = ProgressRecordType.Completed });
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System.Collections.Generic;
+using System.Management.Automation;
+using Ec2Capacity.Engine;
+
+namespace Ec2Capacity.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Sets the CPU credit option (standard or unlimited) of burstable instances, in batches.</para>
+    /// <para type="description">Gathers instances across the whole pipeline and sends them to EC2
+    /// ModifyInstanceCreditSpecification in batches of -BatchSize (a batch is sent when full and at the end). Each
+    /// instance that fails is a non-terminating error; -PassThru writes one result per instance. -WhatIf sends one
+    /// DryRun request per batch and prints one line per instance.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Set, "InstanceCreditSpecification", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(InstanceCreditSpecificationResult))]
+    public sealed class SetInstanceCreditSpecificationCommand : Ec2CapacityCmdlet
+    {
+        private const int ProgressActivityId = 0x0EC2_0003;
+
+        // One batcher per connection: a piped object's -Region may differ from the previous one's.
+        private readonly Dictionary<Ec2Context, Lane> _lanes = new Dictionary<Ec2Context, Lane>();
+        private readonly List<Lane> _laneOrder = new List<Lane>();
+        private bool _whatIf;
+        private int _batchesSent, _done, _succeeded, _failed;
+
+        /// <summary>The instances to change (i-…). Binds by value and by property name (Get-EC2Instance, Get-EC2CreditSpecification).</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        public string[] InstanceId { get; set; }
+
+        /// <summary>standard or unlimited. Binds by property name, so Get-EC2CreditSpecification output restores saved settings.</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateSet("standard", "unlimited")]
+        public string CpuCredits { get; set; }
+
+        /// <summary>Idempotency token for the first batch; batch n uses the token with "-n" appended. Generated when not given.</summary>
+        [Parameter]
+        public string ClientToken { get; set; }
+
+        /// <summary>Instances per request, 1 to 1000 (default 100).</summary>
+        [Parameter]
+        [ValidateRange(1, 1000)]
+        public int BatchSize { get; set; } = CreditSpecificationService.DefaultBatchSize;
+
+        /// <summary>Write one result object per instance.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            _whatIf = WhatIfRequested;
+            if (ClientToken != null)
+            {
+                try
+                {
+                    InputValidator.ClientToken(ClientToken);
+                }
+                catch (InputValidationException e)
+                {
+                    ThrowTerminatingError(ErrorRecords.FromFailure(e.ToFailure(), ClientToken, e));
+                }
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            var lane = GetLane(Connect());
+            foreach (var id in CmdletValues.Distinct(InstanceId))
+            {
+                CreditChange change;
+                try
+                {
+                    change = CreditChange.Validate(new CreditChange(id, CpuCredits));
+                }
+                catch (InputValidationException e)
+                {
+                    WriteFailure(e, id);
+                    continue;
+                }
+
+                // One ShouldProcess per instance; under -WhatIf the batch's DryRun verdict is printed per instance instead.
+                if (!_whatIf && !ConfirmChange(change.InstanceId, WhatIfText.SetCreditAction(change))) continue;
+
+                IReadOnlyList<CreditChange> full;
+                try
+                {
+                    full = lane.Batcher.Add(change);
+                }
+                catch (InputValidationException e)
+                {
+                    WriteFailure(e, id);
+                    continue;
+                }
+                if (full != null) Send(lane, full);
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            foreach (var lane in _laneOrder)
+            {
+                var rest = lane.Batcher.Flush();
+                if (rest.Count > 0) Send(lane, rest);
+            }
+            if (_batchesSent > 0 && !_whatIf)
+            {
+                WriteProgress(new ProgressRecord(ProgressActivityId, ProgressText.CreditActivity, ProgressText.Completed) { RecordType = ProgressRecordType.Completed });
+            }
+            base.EndProcessing();
+        }
+
+        private Lane GetLane(Ec2Context context)
+        {
+            if (!_lanes.TryGetValue(context, out var lane))
+            {
+                lane = new Lane(context, new CreditSpecificationService(context), new CreditBatcher(BatchSize, WriteVerbose));
+                _lanes.Add(context, lane);
+                _laneOrder.Add(lane);
+            }
+            return lane;
+        }
+
+        private void Send(Lane lane, IReadOnlyList<CreditChange> batch)
+        {
+            lane.BatchNumber++;
+            _batchesSent++;
+
+            if (_whatIf)
+            {
+                var target = batch.Count == 1 ? batch[0].InstanceId : null;
+                var verdict = GetDryRunVerdict(target, ct => lane.Service.DryRunBatchAsync(batch, ct));
+                if (verdict == null) return;
+                foreach (var change in batch)
+                {
+                    WriteWhatIf(change.InstanceId, verdict, WhatIfText.SetCredit(change, verdict, batch.Count));
+                }
+                return;
+            }
+
+            WriteProgress(new ProgressRecord(ProgressActivityId, ProgressText.CreditActivity, ProgressText.CreditBatchSending(_batchesSent, batch.Count)));
+            var token = ClientToken == null ? null : CreditSpecificationService.BatchToken(ClientToken, lane.BatchNumber);
+            IReadOnlyList<InstanceCreditSpecificationResult> results;
+            try
+            {
+                results = Run(ct => lane.Service.ApplyBatchAsync(batch, token, ct));
+            }
+            catch (System.Exception e) when (IsEngineFailure(e))
+            {
+                // Only bad input or Ctrl+C get here (EC2 failures come back as results); Ctrl+C stops the pipeline.
+                foreach (var change in batch) WriteFailure(e, change.InstanceId);
+                _failed += batch.Count;
+                _done += batch.Count;
+                return;
+            }
+
+            foreach (var result in results)
+            {
+                if (result.Succeeded)
+                {
+                    _succeeded++;
+                }
+                else
+                {
+                    _failed++;
+                    WriteFailure(CreditSpecificationService.FailureOf(result), result.InstanceId);
+                }
+                if (PassThru.IsPresent) WriteObject(result);
+            }
+            _done += results.Count;
+            var progress = new CreditProgress(_batchesSent, null, _done, null, _succeeded, _failed);
+            WriteProgress(new ProgressRecord(ProgressActivityId, ProgressText.CreditActivity, progress.Describe()));
+        }
+
+        private sealed class Lane
+        {
+            public Lane(Ec2Context context, CreditSpecificationService service, CreditBatcher batcher)
+            {
+                Context = context;
+                Service = service;
+                Batcher = batcher;
+            }
+
+            public Ec2Context Context { get; }
+            public CreditSpecificationService Service { get; }
+            public CreditBatcher Batcher { get; }
+            public int BatchNumber { get; set; }
+        }
+    }
+}

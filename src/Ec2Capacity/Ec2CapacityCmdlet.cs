@@ -1,0 +1,367 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon.Runtime;
+using Ec2Capacity.Engine;
+
+namespace Ec2Capacity
+{
+    /// <summary>
+    /// The shared part of every Ec2Capacity cmdlet: the common AWS parameters (names and aliases as in AWS.Tools),
+    /// connection resolution per pipeline object, Ctrl+C cancellation, the -WhatIf → EC2 DryRun path, -Force, and
+    /// the conversion of engine failures into ErrorRecords. Everything that decides lives in the engine.
+    /// </summary>
+    public abstract class Ec2CapacityCmdlet : PSCmdlet, IDisposable
+    {
+        private readonly object _cancellationGate = new object();
+        private CancellationTokenSource _cancellation = new CancellationTokenSource();
+        private readonly Dictionary<string, Ec2Context> _contexts = new Dictionary<string, Ec2Context>(StringComparer.Ordinal);
+        private volatile SyncPump.Sink _currentSink;
+
+        #region Common AWS parameters
+
+        /// <summary>
+        /// <para type="description">The AWS region to send requests to (us-east-1 …). Binds by property name, so the objects
+        /// this module writes carry their region along a pipeline.</para>
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("RegionToCall")]
+        [ArgumentCompleter(typeof(RegionCompleter))]
+        public string Region { get; set; }
+
+        /// <summary>The name of a profile in the shared credentials/config files (or the SDK store on Windows).</summary>
+        [Parameter]
+        [Alias("StoredCredentials", "AWSProfileName")]
+        public string ProfileName { get; set; }
+
+        /// <summary>The shared credentials file to read profiles from.</summary>
+        [Parameter]
+        [Alias("AWSProfilesLocation", "ProfilesLocation")]
+        public string ProfileLocation { get; set; }
+
+        /// <summary>An AWS access key ID; needs -SecretKey.</summary>
+        [Parameter]
+        [Alias("AK")]
+        public string AccessKey { get; set; }
+
+        /// <summary>The secret access key for -AccessKey. Never echoed.</summary>
+        [Parameter]
+        [Alias("SK", "SecretAccessKey")]
+        public string SecretKey { get; set; }
+
+        /// <summary>The session token of temporary credentials; needs -AccessKey and -SecretKey. Never echoed.</summary>
+        [Parameter]
+        [Alias("ST")]
+        public string SessionToken { get; set; }
+
+        /// <summary>An AWSCredentials object (Get-AWSCredential, New-AWSCredential, or the SDK).</summary>
+        [Parameter]
+        public AWSCredentials Credential { get; set; }
+
+        /// <summary>Send requests to this URL instead of EC2's regional endpoint (the emulator, a VPC endpoint); signed for the resolved region.</summary>
+        [Parameter]
+        public string EndpointUrl { get; set; }
+
+        #endregion
+
+        /// <summary>Cancelled by Ctrl+C (StopProcessing); every engine call gets it.</summary>
+        protected CancellationToken CancellationToken
+        {
+            get
+            {
+                lock (_cancellationGate) return _cancellation?.Token ?? new CancellationToken(true);
+            }
+        }
+
+        /// <summary>True when the user asked to stop (Ctrl+C).</summary>
+        protected bool StopRequested
+        {
+            get
+            {
+                lock (_cancellationGate) return _cancellation == null || _cancellation.IsCancellationRequested;
+            }
+        }
+
+        /// <summary>-WhatIf (or $WhatIfPreference) is in effect: changes become one EC2 DryRun per target.</summary>
+        protected bool WhatIfRequested
+        {
+            get
+            {
+                MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound);
+                return WhatIfMode.IsOn(Unwrap(bound), Unwrap(SessionState.PSVariable.GetValue("WhatIfPreference")));
+            }
+        }
+
+        protected override void BeginProcessing()
+        {
+            var warning = ModuleInitializer.TakePendingWarning();
+            if (warning != null) WriteWarning(warning);
+        }
+
+        protected override void EndProcessing()
+        {
+            ReleaseCancellation();
+        }
+
+        protected override void StopProcessing()
+        {
+            lock (_cancellationGate)
+            {
+                try
+                {
+                    _cancellation?.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            }
+        }
+
+        /// <summary>PowerShell calls this when the pipeline ends, also after errors and Ctrl+C.</summary>
+        public void Dispose()
+        {
+            ReleaseCancellation();
+            GC.SuppressFinalize(this);
+        }
+
+        private void ReleaseCancellation()
+        {
+            lock (_cancellationGate)
+            {
+                _cancellation?.Dispose();
+                _cancellation = null;
+            }
+        }
+
+        #region Connection
+
+        /// <summary>
+        /// The EC2 context for the current pipeline object. -Region may change from one piped object to the next, so
+        /// this is resolved per record (and remembered per region value for the rest of the pipeline). A connection
+        /// that cannot be resolved terminates the cmdlet. -Verbose says where credentials and region came from.
+        /// </summary>
+        protected Ec2Context Connect()
+        {
+            var key = Region ?? string.Empty;
+            if (_contexts.TryGetValue(key, out var cached)) return cached;
+
+            var options = new ConnectionOptions
+            {
+                Region = Region,
+                ProfileName = ProfileName,
+                ProfileLocation = ProfileLocation,
+                AccessKey = AccessKey,
+                SecretKey = SecretKey,
+                SessionToken = SessionToken,
+                Credential = Credential,
+                EndpointUrl = EndpointUrl,
+                StoredCredentials = Unwrap(SessionState.PSVariable.GetValue("StoredAWSCredentials")),
+                StoredRegion = Unwrap(SessionState.PSVariable.GetValue("StoredAWSRegion")),
+            };
+            ResolvedConnection resolved;
+            try
+            {
+                resolved = new ConnectionResolver().Resolve(options);
+            }
+            catch (ConnectionResolutionException e)
+            {
+                ThrowTerminatingError(ErrorRecords.FromConnectionFailure(e));
+                throw; // not reached: ThrowTerminatingError always throws
+            }
+            WriteVerbose(resolved.Describe());
+            var client = Ec2ClientCache.Shared.GetClient(resolved);
+            var context = new Ec2Context(client, resolved.RegionName, PostVerbose);
+            _contexts[key] = context;
+            return context;
+        }
+
+        #endregion
+
+        #region Running engine calls
+
+        /// <summary>
+        /// Runs an engine call on the thread pool while this (the pipeline) thread pumps what it posts: -Verbose,
+        /// warnings and debug text are written here, where PowerShell's Write* methods work. Ctrl+C cancels the call.
+        /// Returns the call's result; its exceptions propagate unchanged.
+        /// </summary>
+        protected T Run<T>(Func<CancellationToken, Task<T>> call) =>
+            RunPumped<T>((sink, ct) => call(ct), null);
+
+        /// <summary>The same with a progress callback, delivered on this thread (where WriteProgress works).</summary>
+        protected T Run<T, TProgress>(Func<CancellationToken, Action<TProgress>, Task<T>> call, Action<TProgress> onProgress) =>
+            RunPumped<T>((sink, ct) => call(ct, progress => sink.Post(progress)),
+                message =>
+                {
+                    if (message is TProgress progress) onProgress(progress);
+                });
+
+        private T RunPumped<T>(Func<SyncPump.Sink, CancellationToken, Task<T>> work, Action<object> onOther)
+        {
+            try
+            {
+                return SyncPump.Run<T>((sink, ct) =>
+                {
+                    // The services write -Verbose through their Ec2Context, which forwards to the sink of the current run.
+                    _currentSink = sink;
+                    return work(sink, ct);
+                }, message => Dispatch(message, onOther), CancellationToken);
+            }
+            finally
+            {
+                _currentSink = null;
+            }
+        }
+
+        private void Dispatch(object message, Action<object> onOther)
+        {
+            switch (message)
+            {
+                case SyncPump.VerboseMessage verbose:
+                    WriteVerbose(verbose.Text);
+                    break;
+                case SyncPump.WarningMessage warning:
+                    WriteWarning(warning.Text);
+                    break;
+                case SyncPump.DebugMessage debug:
+                    WriteDebug(debug.Text);
+                    break;
+                default:
+                    onOther?.Invoke(message);
+                    break;
+            }
+        }
+
+        /// <summary>The Ec2Context's -Verbose sink: engine text goes to the running call's pump (dropped outside a call).</summary>
+        private void PostVerbose(string text) => _currentSink?.Verbose(text);
+
+        #endregion
+
+        #region -WhatIf, -Confirm, -Force
+
+        /// <summary>
+        /// The -WhatIf path: sends exactly one DryRun request, prints "What if: &lt;action, target, EC2's verdict&gt;"
+        /// through ShouldProcess, and writes a non-terminating error when EC2 denied or refused the request (so
+        /// <c>-WhatIf -ErrorAction Stop</c> fails a runbook that lacks permissions). Outputs no object. Bad input found
+        /// before the request is only an error: nothing was sent, so there is no verdict to print.
+        /// </summary>
+        /// <param name="targetId">The ID the request is about (error records' TargetObject).</param>
+        /// <param name="dryRun">Sends the DryRun request.</param>
+        /// <param name="describe">The "What if:" text for a verdict (from the engine's WhatIfText).</param>
+        protected void RunDryRun(string targetId, Func<CancellationToken, Task<DryRunVerdict>> dryRun, Func<DryRunVerdict, string> describe)
+        {
+            var verdict = GetDryRunVerdict(targetId, dryRun);
+            if (verdict != null) WriteWhatIf(targetId, verdict, describe(verdict));
+        }
+
+        /// <summary>
+        /// Sends one DryRun request and returns EC2's verdict. A failure around the request (a network error, a
+        /// timeout) becomes a verdict that the request would fail; Ctrl+C stops the pipeline. Bad input is written as
+        /// an error and returns null (nothing was sent).
+        /// </summary>
+        protected DryRunVerdict GetDryRunVerdict(string targetId, Func<CancellationToken, Task<DryRunVerdict>> dryRun)
+        {
+            try
+            {
+                return Run(dryRun);
+            }
+            catch (InputValidationException e)
+            {
+                WriteFailure(e, targetId);
+                return null;
+            }
+            catch (Exception e) when (IsEngineFailure(e))
+            {
+                return DryRunVerdict.From(ClassifyOrStop(e, targetId));
+            }
+        }
+
+        /// <summary>Prints one "What if:" line for a verdict already known, and the error for a Denied/Failed verdict.</summary>
+        protected void WriteWhatIf(string targetId, DryRunVerdict verdict, string text)
+        {
+            // Under -WhatIf this prints "What if: <text>" and returns false; nothing is ever sent for real here.
+            ShouldProcess(text, text, ConfirmationText.DefaultCaption, out ShouldProcessReason _);
+            if (!verdict.IsAllowed && verdict.Failure != null)
+            {
+                var failure = verdict.Failure.TargetId == null ? verdict.Failure.WithTarget(targetId) : verdict.Failure;
+                WriteError(ErrorRecords.FromFailure(failure, targetId));
+            }
+        }
+
+        /// <summary>
+        /// Asks before a change in PowerShell's standard form ("Performing the operation "&lt;action&gt;" on target
+        /// "&lt;target&gt;"."). Never called under -WhatIf (see <see cref="RunDryRun"/>).
+        /// </summary>
+        protected bool ConfirmChange(string target, string action) => ShouldProcess(target, action);
+
+        /// <summary>
+        /// Asks before a high-impact change with the cmdlet's own texts: <paramref name="verboseDescription"/> for
+        /// -Verbose, <paramref name="query"/> and <paramref name="caption"/> for the prompt. -Force skips the prompt
+        /// unless -Confirm was given explicitly; the description then goes to -Verbose only. Never called under -WhatIf.
+        /// </summary>
+        protected bool ConfirmChange(string verboseDescription, string query, string caption, bool force)
+        {
+            switch (ConfirmationGate.Decide(whatIf: false, force: force, confirmBound: MyInvocation.BoundParameters.ContainsKey("Confirm")))
+            {
+                case ConfirmationRoute.SkipPrompt:
+                    WriteVerbose(verboseDescription);
+                    return true;
+                default:
+                    return ShouldProcess(verboseDescription, query, caption);
+            }
+        }
+
+        /// <summary>
+        /// True when <see cref="ConfirmChange(string, string, string, bool)"/> will show a prompt, so a cmdlet can skip a read that only serves the
+        /// prompt's text (Update- reads the current allocation to say how many instances are reclaimed).
+        /// </summary>
+        protected bool WillPrompt(ConfirmImpact confirmImpact, bool force = false)
+        {
+            MyInvocation.BoundParameters.TryGetValue("Confirm", out var boundConfirm);
+            var route = ConfirmationGate.Decide(whatIf: false, force: force, confirmBound: boundConfirm != null);
+            if (route != ConfirmationRoute.ShouldProcess) return false;
+            return PromptPrediction.WillPrompt(confirmImpact.ToString(),
+                Unwrap(SessionState.PSVariable.GetValue("ConfirmPreference"))?.ToString(), Unwrap(boundConfirm));
+        }
+
+        #endregion
+
+        #region Errors
+
+        /// <summary>True for the exceptions the engine uses for per-target failures (bad input, EC2, network, timeout, stop).</summary>
+        protected static bool IsEngineFailure(Exception e) =>
+            e is Ec2OperationException || e is InputValidationException || e is OperationCanceledException;
+
+        /// <summary>
+        /// Writes a per-target failure as a non-terminating error. A stop the user asked for (Ctrl+C) ends the
+        /// pipeline instead of becoming an error.
+        /// </summary>
+        protected void WriteFailure(Exception exception, string targetId)
+        {
+            var failure = ClassifyOrStop(exception, targetId);
+            WriteError(ErrorRecords.FromFailure(failure, targetId ?? failure.TargetId, exception));
+        }
+
+        /// <summary>Writes an already classified failure as a non-terminating error.</summary>
+        protected void WriteFailure(Ec2Failure failure, string targetId = null)
+        {
+            WriteError(ErrorRecords.FromFailure(failure, targetId ?? failure.TargetId));
+        }
+
+        private Ec2Failure ClassifyOrStop(Exception exception, string targetId)
+        {
+            var failure = ErrorClassifier.Classify(exception, targetId, StopRequested);
+            if (StopRequested && (failure.Category == FailureCategory.OperationStopped || exception is OperationCanceledException))
+            {
+                throw new PipelineStoppedException();
+            }
+            return failure;
+        }
+
+        #endregion
+
+        /// <summary>PowerShell hands variables and some parameter values over wrapped in a PSObject; the engine wants the object itself.</summary>
+        protected static object Unwrap(object value) => value is PSObject wrapped ? wrapped.BaseObject : value;
+    }
+}

@@ -1,0 +1,313 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Ec2Capacity.Engine;
+using Xunit;
+
+namespace Ec2Capacity.Engine.Tests
+{
+    /// <summary>
+    /// The decisions the cmdlets delegate to the engine (src/Ec2Capacity.Engine/Cmdlets): -WhatIf detection, the
+    /// -WhatIf/-Confirm/-Force order, prompt prediction, pipeline value rules, error advice, region completion and the
+    /// AssemblyResolve rule for Windows PowerShell 5.1.
+    /// </summary>
+    public class CmdletSupportTests
+    {
+        /// <summary>Stands in for System.Management.Automation.SwitchParameter (a struct with a boolean IsPresent).</summary>
+        private struct FakeSwitch
+        {
+            public FakeSwitch(bool isPresent) { IsPresent = isPresent; }
+            public bool IsPresent { get; }
+        }
+
+        private enum FakeConfirmImpact { None, Low, Medium, High }
+
+        // ------------------------------------------------------------------ PowerShellTruth
+
+        [Theory]
+        [InlineData(null, false)]
+        [InlineData(true, true)]
+        [InlineData(false, false)]
+        [InlineData("", false)]
+        [InlineData("False", true)] // PowerShell: any non-empty string is true
+        [InlineData(0, false)]
+        [InlineData(1, true)]
+        [InlineData(0L, false)]
+        [InlineData(0.0, false)]
+        [InlineData(2.5, true)]
+        public void IsTrue_follows_PowerShell(object value, bool expected)
+        {
+            Assert.Equal(expected, PowerShellTruth.IsTrue(value));
+        }
+
+        [Fact]
+        public void IsTrue_reads_a_switch_and_collections()
+        {
+            Assert.True(PowerShellTruth.IsTrue(new FakeSwitch(true)));
+            Assert.False(PowerShellTruth.IsTrue(new FakeSwitch(false)));
+            Assert.False(PowerShellTruth.IsTrue(new object[0]));
+            Assert.False(PowerShellTruth.IsTrue(new object[] { false }));
+            Assert.True(PowerShellTruth.IsTrue(new object[] { false, false }));
+            Assert.True(PowerShellTruth.IsTrue(new object()));
+        }
+
+        // ------------------------------------------------------------------ WhatIfMode
+
+        [Fact]
+        public void WhatIf_bound_explicitly_wins_over_the_preference()
+        {
+            Assert.True(WhatIfMode.IsOn(new FakeSwitch(true), false));
+            Assert.False(WhatIfMode.IsOn(new FakeSwitch(false), true)); // -WhatIf:$false
+            Assert.True(WhatIfMode.IsOn(true, null));
+        }
+
+        [Fact]
+        public void WhatIf_not_bound_follows_WhatIfPreference()
+        {
+            Assert.True(WhatIfMode.IsOn(null, true));
+            Assert.True(WhatIfMode.IsOn(null, new FakeSwitch(true)));
+            Assert.False(WhatIfMode.IsOn(null, false));
+            Assert.False(WhatIfMode.IsOn(null, null));
+        }
+
+        // ------------------------------------------------------------------ ConfirmationGate
+
+        [Theory]
+        [InlineData(true, true, true, ConfirmationRoute.DryRun)]
+        [InlineData(true, true, false, ConfirmationRoute.DryRun)] // -WhatIf wins over -Force
+        [InlineData(true, false, false, ConfirmationRoute.DryRun)]
+        [InlineData(false, true, false, ConfirmationRoute.SkipPrompt)] // -Force alone: no prompt
+        [InlineData(false, true, true, ConfirmationRoute.ShouldProcess)] // -Force -Confirm: still asks
+        [InlineData(false, false, false, ConfirmationRoute.ShouldProcess)]
+        [InlineData(false, false, true, ConfirmationRoute.ShouldProcess)]
+        public void Gate_orders_WhatIf_Confirm_and_Force(bool whatIf, bool force, bool confirmBound, ConfirmationRoute expected)
+        {
+            Assert.Equal(expected, ConfirmationGate.Decide(whatIf, force, confirmBound));
+        }
+
+        // ------------------------------------------------------------------ PromptPrediction
+
+        [Theory]
+        [InlineData("High", "High", true)]     // default $ConfirmPreference, ConfirmImpact High: prompts
+        [InlineData("Medium", "High", false)]  // Medium cmdlets do not prompt by default
+        [InlineData("Medium", "Medium", true)]
+        [InlineData("Low", "Medium", false)]
+        [InlineData("High", "None", false)]    // $ConfirmPreference = 'None' never prompts
+        [InlineData("High", null, true)]       // unset preference reads as High
+        [InlineData("High", "3", true)]
+        [InlineData("Medium", "bogus", false)] // unreadable preference reads as High
+        public void Prompt_follows_ConfirmImpact_and_ConfirmPreference(string impact, string preference, bool expected)
+        {
+            Assert.Equal(expected, PromptPrediction.WillPrompt(impact, preference, null));
+        }
+
+        [Fact]
+        public void Prompt_follows_an_explicit_Confirm()
+        {
+            Assert.True(PromptPrediction.WillPrompt("Low", "High", new FakeSwitch(true)));   // -Confirm
+            Assert.False(PromptPrediction.WillPrompt("High", "Low", new FakeSwitch(false))); // -Confirm:$false
+            Assert.True(PromptPrediction.WillPrompt(FakeConfirmImpact.High, FakeConfirmImpact.High, null));
+            Assert.False(PromptPrediction.WillPrompt(FakeConfirmImpact.Medium, FakeConfirmImpact.High, null));
+            Assert.True(PromptPrediction.WillPrompt(3, 2, null));
+        }
+
+        // ------------------------------------------------------------------ CmdletValues
+
+        [Theory]
+        [InlineData("")]
+        [InlineData("   ")]
+        [InlineData("\t")]
+        public void A_blank_cell_is_not_given(string value)
+        {
+            Assert.Null(CmdletValues.BlankToNull(value));
+        }
+
+        [Fact]
+        public void Other_values_pass_unchanged()
+        {
+            Assert.Equal("3", CmdletValues.BlankToNull("3"));
+            Assert.Equal(0, CmdletValues.BlankToNull(0));
+            Assert.Null(CmdletValues.BlankToNull(null));
+            var o = new object();
+            Assert.Same(o, CmdletValues.BlankToNull(o));
+        }
+
+        [Fact]
+        public void Distinct_collapses_duplicates_in_order_and_keeps_bad_entries()
+        {
+            var ids = CmdletValues.Distinct(new[] { "cr-b", "cr-a", "cr-b", null, "bad", null, "cr-a" });
+            Assert.Equal(new[] { "cr-b", "cr-a", null, "bad" }, ids);
+            Assert.Empty(CmdletValues.Distinct(null));
+            // Ordinal: EC2 IDs are lowercase, and an uppercase one is a different (malformed) value to report.
+            Assert.Equal(2, CmdletValues.Distinct(new[] { "cr-0123456789abcdef0", "CR-0123456789ABCDEF0" }).Count);
+        }
+
+        // ------------------------------------------------------------------ ErrorAdvice
+
+        [Fact]
+        public void Recommended_action_exists_for_the_common_failures()
+        {
+            foreach (FailureCategory category in new[]
+                     {
+                         FailureCategory.PermissionDenied, FailureCategory.AuthenticationError, FailureCategory.ObjectNotFound,
+                         FailureCategory.InvalidArgument, FailureCategory.InvalidOperation, FailureCategory.LimitsExceeded,
+                         FailureCategory.ResourceUnavailable, FailureCategory.ConnectionError, FailureCategory.OperationTimeout,
+                     })
+            {
+                var advice = ErrorAdvice.RecommendedAction(new Ec2Failure(category, "SomeCode", "message"));
+                Assert.False(string.IsNullOrWhiteSpace(advice), category.ToString());
+            }
+            Assert.Null(ErrorAdvice.RecommendedAction(null));
+            Assert.Null(ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.OperationStopped, "OperationStopped", "stopped")));
+        }
+
+        [Fact]
+        public void Recommended_action_is_specific_for_known_codes_and_never_quotes_the_message()
+        {
+            var notFound = ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.ObjectNotFound, "InvalidCapacityReservationId.NotFound", "secret-looking text"));
+            Assert.Contains("-Region", notFound);
+            Assert.DoesNotContain("secret-looking", notFound);
+            var mismatch = ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.InvalidArgument, "IdempotentParameterMismatch", "m"));
+            Assert.Contains("-ClientToken", mismatch);
+            var denied = ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.PermissionDenied, "UnauthorizedOperation", "m"));
+            Assert.Contains("-WhatIf", denied);
+        }
+
+        [Fact]
+        public void Connection_error_ids_map_to_categories_the_cmdlets_can_parse()
+        {
+            Assert.Equal(FailureCategory.AuthenticationError, ConnectionErrorIds.CategoryOf(ConnectionErrorIds.NoCredentials));
+            Assert.Equal(FailureCategory.ObjectNotFound, ConnectionErrorIds.CategoryOf(ConnectionErrorIds.ProfileNotFound));
+            Assert.Equal(FailureCategory.InvalidArgument, ConnectionErrorIds.CategoryOf(ConnectionErrorIds.NoRegion));
+        }
+
+        // ------------------------------------------------------------------ FailureCategory ↔ ErrorCategory names
+
+        [Fact]
+        public void Every_failure_category_is_an_ErrorCategory_name()
+        {
+            // The cmdlets parse ErrorCategory by the FailureCategory's name; these are PowerShell's ErrorCategory members.
+            var errorCategoryNames = new HashSet<string>
+            {
+                "NotSpecified", "OpenError", "CloseError", "DeviceError", "DeadlockDetected", "InvalidArgument", "InvalidData",
+                "InvalidOperation", "InvalidResult", "InvalidType", "MetadataError", "NotImplemented", "NotInstalled",
+                "ObjectNotFound", "OperationStopped", "OperationTimeout", "SyntaxError", "ParserError", "PermissionDenied",
+                "ResourceBusy", "ResourceExists", "ResourceUnavailable", "ReadError", "WriteError", "FromStdErr",
+                "SecurityError", "ProtocolError", "ConnectionError", "AuthenticationError", "LimitsExceeded", "QuotaExceeded",
+                "NotEnabled",
+            };
+            foreach (var name in Enum.GetNames(typeof(FailureCategory)))
+                Assert.Contains(name, errorCategoryNames);
+        }
+
+        // ------------------------------------------------------------------ texts
+
+        [Fact]
+        public void Usage_texts_name_the_action_the_target_and_the_verdict()
+        {
+            const string id = "cr-0123456789abcdef0";
+            Assert.Contains(id, WhatIfText.GetUsageAction(id));
+            var allowed = WhatIfText.GetUsage(id, DryRunVerdict.Allowed("req-1"));
+            Assert.Contains(id, allowed);
+            Assert.Contains("allowed", allowed);
+            var denied = WhatIfText.GetUsage(id, DryRunVerdict.From(new Ec2Failure(FailureCategory.PermissionDenied, "UnauthorizedOperation", "no", id, "req-2", 403)));
+            Assert.Contains("denied", denied);
+            Assert.Equal(WhatIfText.GetUsageAction(id), WhatIfText.GetUsage(id, null));
+            Assert.False(string.IsNullOrEmpty(ConfirmationText.DefaultCaption));
+        }
+
+        [Fact]
+        public void Progress_texts_name_the_reservation_and_the_batch()
+        {
+            Assert.Contains("cr-0123456789abcdef0", ProgressText.WaitActivity("cr-0123456789abcdef0"));
+            Assert.Contains("1 instance", ProgressText.CreditBatchSending(3, 1));
+            Assert.DoesNotContain("1 instances", ProgressText.CreditBatchSending(3, 1));
+            Assert.Contains("100 instances", ProgressText.CreditBatchSending(1, 100));
+            Assert.False(string.IsNullOrEmpty(ProgressText.CreditActivity));
+        }
+
+        // ------------------------------------------------------------------ RegionCompletion
+
+        [Fact]
+        public void Region_completion_matches_the_start_case_insensitively_and_ignores_quotes()
+        {
+            var regions = new[]
+            {
+                new RegionSuggestion("us-east-1", "US East (N. Virginia)"),
+                new RegionSuggestion("us-west-2", "US West (Oregon)"),
+                new RegionSuggestion("eu-west-1", "Europe (Ireland)"),
+            };
+            Assert.Equal(new[] { "us-east-1", "us-west-2" }, RegionCompletion.Complete("us", regions).Select(r => r.SystemName));
+            Assert.Equal(new[] { "eu-west-1" }, RegionCompletion.Complete("'EU", regions).Select(r => r.SystemName));
+            Assert.Equal(new[] { "us-west-2" }, RegionCompletion.Complete("\"us-w*", regions).Select(r => r.SystemName));
+            Assert.Equal(3, RegionCompletion.Complete(null, regions).Count);
+            Assert.Empty(RegionCompletion.Complete("ap-", regions));
+        }
+
+        [Fact]
+        public void Region_completion_knows_the_SDK_regions()
+        {
+            var all = RegionCompletion.All();
+            Assert.Contains(all, r => r.SystemName == "us-east-1");
+            Assert.Contains(all, r => r.SystemName == "eu-west-1");
+            Assert.All(all, r => Assert.False(string.IsNullOrEmpty(r.DisplayName)));
+            Assert.Equal(all.Select(r => r.SystemName).OrderBy(n => n, StringComparer.Ordinal), all.Select(r => r.SystemName));
+            Assert.Equal(all.Count, all.Select(r => r.SystemName).Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        }
+
+        // ------------------------------------------------------------------ ShippedAssemblies
+
+        private static readonly string Bin = Path.Combine(Path.GetTempPath(), "module-bin");
+
+        private static ShippedAssemblies Shipped() => new ShippedAssemblies(Bin, new[]
+        {
+            "System.Text.Json.dll", "System.Memory.dll", "AWSSDK.Core.dll", "Ec2Capacity.Engine.dll", "Ec2Capacity.pdb",
+            "System.Management.Automation.dll", "Some.resources.dll",
+        });
+
+        [Theory]
+        [InlineData("System.Text.Json, Version=8.0.0.0, Culture=neutral, PublicKeyToken=cc7b13ffcd2ddd51", "System.Text.Json.dll")]
+        [InlineData("System.Text.Json, Version=6.0.0.1, Culture=neutral, PublicKeyToken=cc7b13ffcd2ddd51", "System.Text.Json.dll")] // any version
+        [InlineData("system.memory, Version=4.0.1.2", "System.Memory.dll")]
+        [InlineData("AWSSDK.Core", "AWSSDK.Core.dll")]
+        public void Any_version_of_a_shipped_assembly_is_answered_with_the_shipped_file(string request, string file)
+        {
+            Assert.Equal(Path.Combine(Bin, file), Shipped().Find(request));
+        }
+
+        [Theory]
+        [InlineData("Newtonsoft.Json, Version=13.0.0.0, Culture=neutral, PublicKeyToken=30ad4fe6b2a6aeed")] // not shipped
+        [InlineData("System.Management.Automation, Version=3.0.0.0")] // PowerShell's own, never ours
+        [InlineData("System.Text.Json.resources, Version=8.0.0.0, Culture=de-DE")] // satellite
+        [InlineData("System.Text.Json, Version=8.0.0.0, Culture=de-DE, PublicKeyToken=cc7b13ffcd2ddd51")] // culture-specific
+        [InlineData("Ec2Capacity")] // .pdb only
+        [InlineData("")]
+        [InlineData(null)]
+        [InlineData("not, a=valid, name, ,,")]
+        public void Everything_else_is_left_to_the_runtime(string request)
+        {
+            Assert.Null(Shipped().Find(request));
+        }
+
+        [Fact]
+        public void The_folder_listing_counts_only_dlls()
+        {
+            var dir = Directory.CreateTempSubdirectory("ec2capacity-bin-");
+            try
+            {
+                File.WriteAllText(Path.Combine(dir.FullName, "A.dll"), "");
+                File.WriteAllText(Path.Combine(dir.FullName, "B.pdb"), "");
+                var shipped = ShippedAssemblies.FromFolder(dir.FullName);
+                Assert.Equal(new[] { "A" }, shipped.Names.ToArray());
+                Assert.Equal(Path.Combine(dir.FullName, "A.dll"), shipped.Find("A, Version=1.2.3.4"));
+                Assert.Empty(ShippedAssemblies.FromFolder(Path.Combine(dir.FullName, "missing")).Names);
+            }
+            finally
+            {
+                dir.Delete(true);
+            }
+        }
+    }
+}
