@@ -1,0 +1,63 @@
+using System;
+
+namespace Ec2Capacity.Engine
+{
+    /// <summary>One poll of <see cref="InterruptibleAllocationService.WaitAsync(string, TimeSpan, Action{AllocationProgress}, System.Threading.CancellationToken)"/>: what the source's usage said.</summary>
+    public sealed class AllocationProgress
+    {
+        public AllocationProgress(string sourceCapacityReservationId, string status, int? instanceCount, int? targetInstanceCount,
+            TimeSpan elapsed, TimeSpan timeout, int poll)
+        {
+            SourceCapacityReservationId = sourceCapacityReservationId;
+            Status = status;
+            InstanceCount = instanceCount;
+            TargetInstanceCount = targetInstanceCount;
+            Elapsed = elapsed;
+            Timeout = timeout;
+            Poll = poll;
+        }
+
+        /// <summary>The source reservation being watched.</summary>
+        public string SourceCapacityReservationId { get; }
+        /// <summary>The allocation's status at this poll (pending, updating, …); null when EC2 showed no allocation or the read failed.</summary>
+        public string Status { get; }
+        /// <summary>Instances lent at this poll.</summary>
+        public int? InstanceCount { get; }
+        /// <summary>Instances requested to be lent.</summary>
+        public int? TargetInstanceCount { get; }
+        /// <summary>Time since the wait began.</summary>
+        public TimeSpan Elapsed { get; }
+        /// <summary>The wait's time limit.</summary>
+        public TimeSpan Timeout { get; }
+        /// <summary>1 for the first poll.</summary>
+        public int Poll { get; }
+
+        /// <summary>Share of the time limit used, 0–100, for Write-Progress.</summary>
+        public int PercentOfTimeout =>
+            Timeout <= TimeSpan.Zero ? 0 : (int)Math.Max(0, Math.Min(100, Elapsed.TotalMilliseconds * 100 / Timeout.TotalMilliseconds));
+
+        /// <summary>One line for Write-Progress's status text.</summary>
+        public string Describe()
+        {
+            var status = Status ?? "not reported yet";
+            var counts = InstanceCount.HasValue || TargetInstanceCount.HasValue
+                ? $", {Show(InstanceCount)} of {Show(TargetInstanceCount)} instances lent"
+                : string.Empty;
+            return $"Allocation of {SourceCapacityReservationId}: {status}{counts} ({(int)Elapsed.TotalSeconds} s of {(int)Timeout.TotalSeconds} s)";
+        }
+
+        private static string Show(int? value) => value.HasValue ? value.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
+    }
+
+    /// <summary>How often the waiter polls. The interval grows by half after each poll up to <see cref="MaxPollInterval"/>.</summary>
+    public sealed class AllocationWaitOptions
+    {
+        /// <summary>Pause before the second poll; 5 seconds by default.</summary>
+        public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+        /// <summary>Longest pause between polls; 15 seconds by default.</summary>
+        public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+        /// <summary>The defaults (5 s growing to 15 s).</summary>
+        public static AllocationWaitOptions Default => new AllocationWaitOptions();
+    }
+}
