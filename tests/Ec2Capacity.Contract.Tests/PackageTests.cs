@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace Ec2Capacity.Contract.Tests
+{
+    /// <summary>
+    /// The publishable module (issue 7 "Package"): built by the MSBuild target into a temporary folder, then checked
+    /// file by file — the manifest, the assemblies for both editions, the format file and the help, and nothing else.
+    /// </summary>
+    public sealed class PackageTests : IClassFixture<PackageTests.BuiltPackage>
+    {
+        private readonly BuiltPackage _package;
+
+        public PackageTests(BuiltPackage package) => _package = package;
+
+        [Fact]
+        public void Package_holds_exactly_the_manifest_assemblies_format_file_and_help()
+        {
+            var expected = new SortedSet<string>(StringComparer.Ordinal)
+            {
+                "Ec2Capacity.psd1",
+                "module/Ec2Capacity.format.ps1xml",
+                "en-US/Ec2Capacity.dll-Help.xml",
+                "en-US/about_Ec2Capacity.help.txt",
+            };
+            foreach (var dll in Directory.GetFiles(RepoLayout.ModuleBin, "*.dll"))
+            {
+                expected.Add("module/bin/" + Path.GetFileName(dll));
+            }
+
+            var actual = new SortedSet<string>(_package.Files(), StringComparer.Ordinal);
+            var missing = expected.Except(actual).ToList();
+            var extra = actual.Except(expected).ToList();
+            Assert.True(missing.Count == 0 && extra.Count == 0,
+                $"package content differs from the built module. Missing: [{string.Join(", ", missing)}]; unexpected: [{string.Join(", ", extra)}]");
+        }
+
+        [Fact]
+        public void Package_ships_no_pdb_no_test_or_emulator_assembly_and_no_System_Management_Automation()
+        {
+            var forbidden = _package.Files().Where(f =>
+                f.EndsWith(".pdb", StringComparison.OrdinalIgnoreCase)
+                || f.IndexOf("System.Management.Automation", StringComparison.OrdinalIgnoreCase) >= 0
+                || f.IndexOf("Emulator", StringComparison.OrdinalIgnoreCase) >= 0
+                || f.IndexOf("Tests", StringComparison.OrdinalIgnoreCase) >= 0
+                || f.IndexOf("xunit", StringComparison.OrdinalIgnoreCase) >= 0
+                || f.IndexOf("Benchmark", StringComparison.OrdinalIgnoreCase) >= 0).ToList();
+            Assert.True(forbidden.Count == 0, "the package ships files it must not: " + string.Join(", ", forbidden));
+            Assert.Contains("module/bin/Ec2Capacity.dll", _package.Files());
+            Assert.Contains("module/bin/Ec2Capacity.Engine.dll", _package.Files());
+            Assert.Contains("module/bin/AWSSDK.Core.dll", _package.Files());
+            Assert.Contains("module/bin/AWSSDK.EC2.dll", _package.Files());
+        }
+
+        [Fact]
+        public void Packaged_manifest_points_at_files_that_exist_and_its_FileList_matches_the_folder()
+        {
+            var manifest = _package.Manifest();
+            var problems = new Problems("packaged manifest");
+            var fileList = ManifestTests.StrList(manifest, "FileList", problems) ?? new List<string>();
+            problems.AssertNone();
+
+            var listed = new SortedSet<string>(fileList, StringComparer.Ordinal);
+            var present = new SortedSet<string>(_package.Files(), StringComparer.Ordinal);
+            Assert.True(listed.SetEquals(present),
+                $"FileList does not match the package folder. Listed only: [{string.Join(", ", listed.Except(present))}]; present only: [{string.Join(", ", present.Except(listed))}]");
+
+            var named = new List<string> { (string)manifest["RootModule"] };
+            named.AddRange(ManifestTests.StrList(manifest, "FormatsToProcess", problems) ?? new List<string>());
+            foreach (var relative in named)
+            {
+                Assert.True(File.Exists(Path.Combine(_package.Directory, relative)), $"the packaged manifest names {relative}, which is not in the package");
+            }
+        }
+
+        [Fact]
+        public void Packaged_manifest_equals_the_root_manifest_apart_from_FileList_and_sits_in_its_version_folder()
+        {
+            var root = ManifestTests.Manifest();
+            var packaged = _package.Manifest();
+            Assert.Equal(root.Keys.OrderBy(k => k), packaged.Keys.OrderBy(k => k));
+            foreach (var key in root.Keys.Where(k => k != "FileList" && k != "PrivateData"))
+            {
+                Assert.Equal(Flatten(root[key]), Flatten(packaged[key]));
+            }
+            Assert.Equal((string)root["ModuleVersion"], new DirectoryInfo(_package.Directory).Name);
+            Assert.Equal("Ec2Capacity", new DirectoryInfo(_package.Directory).Parent.Name);
+        }
+
+        private static string Flatten(object value) =>
+            value is List<object> list ? "@(" + string.Join(",", list.Select(Flatten)) + ")" : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary>Runs the MSBuild PackageModule target once, into a temporary folder, over the module the build laid out.</summary>
+        public sealed class BuiltPackage : IDisposable
+        {
+            private readonly string _root = Path.Combine(Path.GetTempPath(), "ec2capacity-package-" + Guid.NewGuid().ToString("N"));
+
+            public BuiltPackage()
+            {
+                var project = Path.Combine(RepoLayout.Root, "src", "Ec2Capacity", "Ec2Capacity.csproj");
+                var start = new ProcessStartInfo("dotnet")
+                {
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                    UseShellExecute = false,
+                    WorkingDirectory = RepoLayout.Root,
+                };
+                foreach (var arg in new[] { "msbuild", project, "-t:PackageModule", "-nologo", "-v:minimal", "-p:PackageRoot=" + _root + "/" })
+                {
+                    start.ArgumentList.Add(arg);
+                }
+                using var process = Process.Start(start);
+                var stdout = process.StandardOutput.ReadToEndAsync();
+                var stderr = process.StandardError.ReadToEndAsync();
+                process.WaitForExit();
+                if (process.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"dotnet msbuild -t:PackageModule failed ({process.ExitCode}):\n{stdout.Result}\n{stderr.Result}");
+                }
+                var versions = System.IO.Directory.GetDirectories(Path.Combine(_root, "Ec2Capacity"));
+                if (versions.Length != 1) throw new InvalidOperationException($"expected one version folder, found {versions.Length}");
+                Directory = versions[0];
+            }
+
+            /// <summary>out/Ec2Capacity/&lt;version&gt;/ of the temporary package root.</summary>
+            public string Directory { get; }
+
+            /// <summary>Every file in the package, relative, with forward slashes.</summary>
+            public IReadOnlyList<string> Files() =>
+                System.IO.Directory.GetFiles(Directory, "*", SearchOption.AllDirectories)
+                    .Select(f => Path.GetRelativePath(Directory, f).Replace('\\', '/'))
+                    .OrderBy(f => f, StringComparer.Ordinal)
+                    .ToList();
+
+            public Dictionary<string, object> Manifest() =>
+                Psd1Parser.ParseHashtable(File.ReadAllText(Path.Combine(Directory, "Ec2Capacity.psd1")));
+
+            public void Dispose()
+            {
+                try { System.IO.Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+    }
+}
