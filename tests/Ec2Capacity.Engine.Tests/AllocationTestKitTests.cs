@@ -57,50 +57,22 @@ namespace Ec2Capacity.Engine.Tests
         }
 
         /// <summary>
-        /// A fresh real EC2 client. Without a handler it is built exactly as the cmdlets build theirs
-        /// (<see cref="Ec2ClientCache.CreateClient"/>, standard retry mode) with test-sized backoff and no retry quota;
-        /// with a handler, an equivalent client whose HTTP traffic passes through it.
+        /// A fresh real EC2 client, built exactly as the cmdlets build theirs (<see cref="Ec2ClientCache.CreateClient"/>,
+        /// standard retry mode, attempt log) with test-sized backoff and no retry quota; with a handler, its HTTP traffic
+        /// passes through it (the SDK's HttpClientFactory).
         /// </summary>
         public IAmazonEC2 Client(int maxErrorRetry = 2, HttpMessageHandlerFactory handler = null, bool limited = false)
         {
             var credentials = limited ? new BasicAWSCredentials(LimitedAccessKey, LimitedSecretKey) : new BasicAWSCredentials(AccessKey, SecretKey);
-            if (handler == null)
+            var connection = ResolvedConnection.Create(credentials, Server.Region, Server.BaseUri.AbsoluteUri, "capacity tests");
+            return Ec2ClientCache.CreateClient(connection, new Ec2ClientSettings
             {
-                var connection = ResolvedConnection.Create(credentials, Server.Region, Server.BaseUri.AbsoluteUri, "capacity tests");
-                return Ec2ClientCache.CreateClient(connection, new Ec2ClientSettings
-                {
-                    MaxAttempts = maxErrorRetry + 1,
-                    Timeout = TimeSpan.FromSeconds(10),
-                    MaxBackoff = TimeSpan.FromMilliseconds(5),
-                    UseRetryQuota = false,
-                });
-            }
-            var config = new AmazonEC2Config
-            {
-                ServiceURL = Server.BaseUri.AbsoluteUri,
-                AuthenticationRegion = Server.Region,
-                RetryMode = RequestRetryMode.Standard,
-                MaxErrorRetry = maxErrorRetry,
-                ThrottleRetries = false,
+                MaxAttempts = maxErrorRetry + 1,
                 Timeout = TimeSpan.FromSeconds(10),
+                MaxBackoff = TimeSpan.FromMilliseconds(5),
+                UseRetryQuota = false,
                 HttpClientFactory = handler,
-            };
-            return new FastRetryClient(credentials, config);
-        }
-
-        /// <summary>The SDK client with a 5 ms backoff ceiling, like the one Ec2ClientCache builds for tests.</summary>
-        private sealed class FastRetryClient : AmazonEC2Client
-        {
-            public FastRetryClient(AWSCredentials credentials, AmazonEC2Config config) : base(credentials, config)
-            {
-                foreach (var h in RuntimePipeline.Handlers)
-                {
-                    if (h is Amazon.Runtime.Internal.RetryHandler retry && retry.RetryPolicy is Amazon.Runtime.Internal.StandardRetryPolicy standard)
-                    {
-                        standard.MaxBackoffInMilliseconds = 5;
-                    }
-                }
-            }
+            });
         }
 
         public Ec2Context Context(IAmazonEC2 client = null) =>

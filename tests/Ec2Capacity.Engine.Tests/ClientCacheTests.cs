@@ -164,7 +164,7 @@ namespace Ec2Capacity.Engine.Tests
             Assert.Equal(RequestRetryMode.Standard, config.RetryMode);
             Assert.Equal(4, config.MaxErrorRetry); // 5 attempts in all
             Assert.Equal(TimeSpan.FromSeconds(30), config.Timeout);
-            Assert.True(config.ThrottleRetries);
+            Assert.False(config.ThrottleRetries); // no client-side retry quota by default (see Ec2ClientSettings.UseRetryQuota)
             Assert.StartsWith("Ec2Capacity/", config.ClientAppId);
             Assert.Equal(RegionEndpoint.EUWest1, config.RegionEndpoint);
             var policy = Assert.IsAssignableFrom<StandardRetryPolicy>(RetryPolicyOf(client));
@@ -175,7 +175,7 @@ namespace Ec2Capacity.Engine.Tests
         [Fact]
         public void With_an_endpoint_the_client_sends_there_and_signs_for_the_resolved_region()
         {
-            var settings = new Ec2ClientSettings { MaxAttempts = 3, Timeout = TimeSpan.FromSeconds(2), MaxBackoff = TimeSpan.FromMilliseconds(7), UseRetryQuota = false };
+            var settings = new Ec2ClientSettings { MaxAttempts = 3, Timeout = TimeSpan.FromSeconds(2), MaxBackoff = TimeSpan.FromMilliseconds(7), UseRetryQuota = true };
             var client = Ec2ClientCache.CreateClient(Connection(region: "ap-south-2", endpoint: "http://127.0.0.1:5000/"), settings);
             var config = (AmazonEC2Config)client.Config;
             Assert.Equal("http://127.0.0.1:5000/", config.ServiceURL);
@@ -183,7 +183,7 @@ namespace Ec2Capacity.Engine.Tests
             Assert.Null(config.RegionEndpoint);
             Assert.Equal(2, config.MaxErrorRetry);
             Assert.Equal(TimeSpan.FromSeconds(2), config.Timeout);
-            Assert.False(config.ThrottleRetries);
+            Assert.True(config.ThrottleRetries); // the quota can still be turned on
             Assert.Equal(7, Assert.IsAssignableFrom<StandardRetryPolicy>(RetryPolicyOf(client)).MaxBackoffInMilliseconds);
         }
 

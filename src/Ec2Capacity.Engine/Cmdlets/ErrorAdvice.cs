@@ -19,6 +19,8 @@ namespace Ec2Capacity.Engine
                     return "A -ClientToken can only be reused with the same parameters. Use a new token (or none) for a different request.";
                 case "RequestLimitExceeded":
                     return "EC2 throttled the requests even after retries. Wait a little and run again, or send fewer requests at once (a larger -BatchSize for credit changes).";
+                case "OutcomeUnknown":
+                    return "The change may or may not have been applied: an attempt's answer was lost and the state could not confirm it. Check the current state with Get-CapacityReservationUsage before running the command again.";
                 case "NothingToUpdate":
                     return "Give -TargetInstanceCount, -ZeroSizePreference, or both.";
             }

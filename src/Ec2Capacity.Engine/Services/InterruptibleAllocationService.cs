@@ -93,10 +93,19 @@ namespace Ec2Capacity.Engine
 
         /// <summary>
         /// Changes the target and/or the zero-size preference of the source's allocation and returns EC2's answer.
-        /// Update has no ClientToken, but it sets absolute values, so a retry cannot apply a change twice. If EC2
-        /// answers <c>IncorrectState</c>, the source's usage is read once: when it already shows exactly the requested
-        /// values (an earlier attempt of this call, retried by the SDK after a lost answer, applied them), that state is
-        /// returned; otherwise EC2's error is thrown.
+        /// Update has no ClientToken, but it sets absolute values, so a retry cannot apply a change twice. It can meet
+        /// its own change, though: lowering the target to 0 with preference <c>default</c> starts <c>canceling</c>, and
+        /// when that attempt's answer is lost, the SDK's retry gets <c>IncorrectState</c> ("is being canceled").
+        /// <para>So an <c>IncorrectState</c> answer is judged by the client's attempt log (<see cref="RequestAttempts"/>):
+        /// on the first attempt, or after earlier attempts that all got a definite answer, it is a genuine refusal and is
+        /// thrown as EC2 gives it. After an attempt whose outcome is unknown (no answer, or a server error), the source's
+        /// usage is read once: when it shows the requested values (target and preference; <c>canceling</c> or
+        /// <c>canceled</c> when the target is 0 with preference default; <c>updating</c> while lowering), that state is
+        /// returned as the success; when the read fails or shows anything else, an <see cref="Ec2OperationException"/>
+        /// with ConnectionError and <c>OutcomeUnknown</c> says the update may have been applied.</para>
+        /// <para>A client not built by <see cref="Ec2ClientCache"/> keeps no attempt log: then the read is made after
+        /// every IncorrectState; a state that does not show the requested values leaves EC2's refusal standing, one that
+        /// does (or a failed read) gives OutcomeUnknown, since it cannot be told whether it was like that before the call.</para>
         /// </summary>
         public async Task<InterruptibleCapacityAllocation> UpdateAsync(UpdateAllocationRequest request, CancellationToken cancellationToken = default)
         {
@@ -110,10 +119,9 @@ namespace Ec2Capacity.Engine
             }
             catch (Ec2OperationException e) when (e.Failure.ErrorCode == "IncorrectState" && !cancellationToken.IsCancellationRequested)
             {
-                var already = await TryReadMatchingAsync(checkedRequest, cancellationToken).ConfigureAwait(false);
-                if (already == null) throw;
-                _context.Verbose($"EC2 answered IncorrectState for {id}, but the allocation already has the requested values (an earlier attempt of this call was applied); reporting its state.");
-                return already;
+                var confirmed = await ConfirmRetriedUpdateAsync(checkedRequest, sdkRequest, e, cancellationToken).ConfigureAwait(false);
+                if (confirmed == null) throw;
+                return confirmed;
             }
             return new InterruptibleCapacityAllocation
             {
@@ -356,34 +364,83 @@ namespace Ec2Capacity.Engine
             failure.Category == FailureCategory.ConnectionError || failure.Category == FailureCategory.OperationTimeout
             || failure.Category == FailureCategory.OperationStopped || failure.HttpStatus >= 500;
 
-        private async Task<InterruptibleCapacityAllocation> TryReadMatchingAsync(UpdateAllocationRequest wanted, CancellationToken cancellationToken)
+        /// <summary>
+        /// After EC2 answered IncorrectState to an update: the allocation when an earlier attempt of this call applied
+        /// the update, null when EC2's refusal stands, or an OutcomeUnknown failure (thrown) when it cannot be told.
+        /// </summary>
+        private async Task<InterruptibleCapacityAllocation> ConfirmRetriedUpdateAsync(UpdateAllocationRequest wanted,
+            UpdateInterruptibleCapacityReservationAllocationRequest sdkRequest, Ec2OperationException refusal, CancellationToken cancellationToken)
         {
+            var id = wanted.CapacityReservationId;
+            bool? earlierUnknown = CapacityCalls.EarlierAttemptOutcomeUnknown(sdkRequest);
+            if (earlierUnknown == false)
+            {
+                return null; // the first attempt, or every earlier one got a definite answer: a genuine refusal
+            }
+            bool logged = earlierUnknown == true;
+            var attempts = RequestAttempts.For(sdkRequest)?.ToString() ?? "no attempt log";
+
             GetCapacityReservationUsageResponse usage;
             try
             {
-                usage = await CapacityCalls.ReadUsageAsync(_context.Client, wanted.CapacityReservationId, cancellationToken).ConfigureAwait(false);
+                usage = await CapacityCalls.SendAsync(t => CapacityCalls.ReadUsageAsync(_context.Client, id, t), id, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            catch (Ec2OperationException e) when (!cancellationToken.IsCancellationRequested)
             {
-                return null;
+                throw CapacityCalls.OutcomeUnknown("update of the interruptible allocation", id, refusal.Failure, logged,
+                    $"Reading the allocation to check failed ({e.Failure.ErrorCode}).", refusal);
             }
             var a = usage.InterruptibleCapacityAllocation;
-            // A canceled or failed allocation is never "what this call asked for": EC2's refusal stands.
-            var status = a?.Status?.Value;
-            if (status == null || status == "canceled" || status == "failed") return null;
-            if (wanted.TargetInstanceCount.HasValue && a.TargetInstanceCount != wanted.TargetInstanceCount) return null;
-            if (wanted.ZeroSizePreference != null && a.ZeroSizePreference?.Value != wanted.ZeroSizePreference) return null;
+            var seen = a == null
+                ? "The source has no interruptible allocation now."
+                : $"The allocation is now '{a.Status?.Value}' with target {a.TargetInstanceCount?.ToString(CultureInfo.InvariantCulture) ?? "?"} and preference {a.ZeroSizePreference?.Value ?? "?"}.";
+            if (!ShowsRequestedValues(wanted, a))
+            {
+                if (!logged)
+                {
+                    _context.Verbose($"EC2 answered IncorrectState for {id} and the allocation does not show the requested values. {seen}");
+                    return null;
+                }
+                throw CapacityCalls.OutcomeUnknown("update of the interruptible allocation", id, refusal.Failure, logged: true, seen, refusal);
+            }
+            if (!logged)
+            {
+                throw CapacityCalls.OutcomeUnknown("update of the interruptible allocation", id, refusal.Failure, logged: false,
+                    seen + " These are the requested values, but whether they were already so before this call cannot be told.", refusal);
+            }
+            _context.Verbose($"EC2 answered IncorrectState for {id} after {attempts}, and the allocation shows the requested values: an earlier attempt of this call, whose answer was lost, applied them. {seen}");
             return new InterruptibleCapacityAllocation
             {
-                SourceCapacityReservationId = wanted.CapacityReservationId,
+                SourceCapacityReservationId = id,
                 InterruptibleCapacityReservationId = a.InterruptibleCapacityReservationId,
                 InstanceCount = a.InstanceCount,
-                TargetInstanceCount = a.TargetInstanceCount,
-                Status = status,
+                TargetInstanceCount = a.TargetInstanceCount ?? wanted.TargetInstanceCount,
+                Status = a.Status?.Value,
                 InterruptionType = a.InterruptionType?.Value,
                 ZeroSizePreference = a.ZeroSizePreference?.Value ?? wanted.ZeroSizePreference,
                 Region = _context.Region,
             };
+        }
+
+        /// <summary>
+        /// Whether the allocation is what the update asked for: the requested target and preference (a value not given
+        /// is not compared), in any status but <c>failed</c>; <c>canceling</c>/<c>canceled</c> only when the update took
+        /// the target to 0 with preference <c>default</c> (given, or the allocation's own when not given).
+        /// </summary>
+        private static bool ShowsRequestedValues(UpdateAllocationRequest wanted, Amazon.EC2.Model.InterruptibleCapacityAllocation a)
+        {
+            var status = a?.Status?.Value;
+            if (status == null || status == "failed") return false;
+            var preferenceNow = a.ZeroSizePreference?.Value;
+            if (wanted.TargetInstanceCount.HasValue && a.TargetInstanceCount != wanted.TargetInstanceCount) return false;
+            if (wanted.ZeroSizePreference != null && preferenceNow != wanted.ZeroSizePreference) return false;
+            if (status == "canceling" || status == "canceled")
+            {
+                int? target = wanted.TargetInstanceCount ?? a.TargetInstanceCount;
+                string preference = wanted.ZeroSizePreference ?? preferenceNow;
+                return target == 0 && preference == "default";
+            }
+            return true;
         }
 
         private sealed class CheckedCreate

@@ -71,7 +71,7 @@ namespace Ec2Capacity.Reliability.Tests.Infrastructure
     {
         /// <summary>
         /// What production uses (<see cref="Ec2ClientSettings.Default"/>: standard retry mode, 5 attempts, 30 s per attempt,
-        /// the SDK's retry quota on) with only the backoff ceiling shortened, so the suites run in seconds.
+        /// the SDK's retry quota off) with only the backoff ceiling shortened, so the suites run in seconds.
         /// </summary>
         public static Ec2ClientSettings ProductionWithShortBackoff()
         {
