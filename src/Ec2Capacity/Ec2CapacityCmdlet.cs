@@ -361,6 +361,26 @@ namespace Ec2Capacity
 
         #endregion
 
+        /// <summary>
+        /// -Wait of New- and Update-InterruptibleCapacityAllocation: polls through the engine's waiter and shows its
+        /// progress until the allocation settles; the completed progress record is written unless the user stopped.
+        /// </summary>
+        protected InterruptibleCapacityAllocation WaitForAllocation(InterruptibleAllocationService service, InterruptibleCapacityAllocation started,
+            int timeoutSeconds, int progressActivityId)
+        {
+            var activity = ProgressText.WaitActivity(started.SourceCapacityReservationId);
+            try
+            {
+                return Run<InterruptibleCapacityAllocation, AllocationProgress>(
+                    (ct, progress) => service.WaitAsync(started, TimeSpan.FromSeconds(timeoutSeconds), progress, ct),
+                    p => WriteProgress(new ProgressRecord(progressActivityId, activity, p.Describe()) { PercentComplete = p.PercentOfTimeout }));
+            }
+            finally
+            {
+                if (!StopRequested) WriteProgress(new ProgressRecord(progressActivityId, activity, ProgressText.Completed) { RecordType = ProgressRecordType.Completed });
+            }
+        }
+
         /// <summary>PowerShell hands variables and some parameter values over wrapped in a PSObject; the engine wants the object itself.</summary>
         protected static object Unwrap(object value) => value is PSObject wrapped ? wrapped.BaseObject : value;
     }

@@ -77,28 +77,13 @@ namespace Ec2Capacity.Commands
                 var allocation = Run(ct => service.UpdateAsync(request, ct));
                 if (Wait.IsPresent)
                 {
-                    allocation = WaitForAllocation(service, allocation);
+                    allocation = WaitForAllocation(service, allocation, WaitTimeoutSeconds, ProgressActivityId);
                 }
                 WriteObject(allocation);
             }
             catch (System.Exception e) when (IsEngineFailure(e))
             {
                 WriteFailure(e, id);
-            }
-        }
-
-        private InterruptibleCapacityAllocation WaitForAllocation(InterruptibleAllocationService service, InterruptibleCapacityAllocation started)
-        {
-            var activity = ProgressText.WaitActivity(started.SourceCapacityReservationId);
-            try
-            {
-                return Run<InterruptibleCapacityAllocation, AllocationProgress>(
-                    (ct, progress) => service.WaitAsync(started, System.TimeSpan.FromSeconds(WaitTimeoutSeconds), progress, ct),
-                    p => WriteProgress(new ProgressRecord(ProgressActivityId, activity, p.Describe()) { PercentComplete = p.PercentOfTimeout }));
-            }
-            finally
-            {
-                if (!StopRequested) WriteProgress(new ProgressRecord(ProgressActivityId, activity, ProgressText.Completed) { RecordType = ProgressRecordType.Completed });
             }
         }
     }
