@@ -28,6 +28,14 @@ namespace Ec2Capacity.Benchmarks
         /// <summary>The same without the per-call resolution: later objects of one pipeline.</summary>
         [Benchmark(Description = "engine, piped (connection resolved once)")]
         public Task EnginePiped() => _fx.Engine.GetUsagePipedAsync(BenchSeed.SmallReservationId);
+
+        /// <summary>
+        /// A/A control: the baseline's own code again, measured as a case of its own (after the engine's). Its ratio
+        /// to the baseline is pure measurement spread (process to process, drift over the run), the yardstick for
+        /// reading the engine's ratios of this run.
+        /// </summary>
+        [Benchmark(Description = "raw SDK, reused client, again (A/A control)")]
+        public Task RawReusedClientAgain() => RawCaller.GetUsageAsync(_fx.Raw.Reused, BenchSeed.SmallReservationId);
     }
 
     /// <summary>(2) Client reuse: sequential lookups through the engine vs a new client per call (how AWS.Tools service cmdlets work).</summary>

@@ -107,6 +107,7 @@ namespace Ec2Capacity.Benchmarks
             var pcP = F(typeof(PerCall), nameof(PerCall.EnginePiped));
             SetRatio("per-call-piped-time", pcP, pcR, f => f.MeanNs);
             SetRatio("per-call-piped-alloc", pcP, pcR, f => f.Bytes);
+            SetRatio("per-call-aa-time", F(typeof(PerCall), nameof(PerCall.RawReusedClientAgain)), pcR, f => f.MeanNs);
             if (pcE != null && pcR != null)
             {
                 ratios.Note($"per-call engine-ns {pcE.MeanNs:0} raw-ns {pcR.MeanNs:0} engine-bytes {pcE.Bytes:0} raw-bytes {pcR.Bytes:0}");

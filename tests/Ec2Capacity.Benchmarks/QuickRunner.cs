@@ -161,6 +161,11 @@ namespace Ec2Capacity.Benchmarks
                 log($"per-call, piped (connection resolved once): engine {Us(piped.ANsMedian)} {piped.ABytesMedian:0} B | raw reused client {Us(piped.BNsMedian)} {piped.BBytesMedian:0} B");
                 ratios.Set("per-call-piped-time", piped.TimeRatio);
                 ratios.Set("per-call-piped-alloc", piped.ABytesMedian / piped.BBytesMedian);
+
+                // A/A control: the reference against itself, measured the same way (the spread of this method).
+                var control = Compare(bench.RawReusedClientAgain, bench.RawReusedClient, plan.PerCallWarmup, plan.PerCallSamples, plan.PerCallInvocations);
+                log($"per-call, A/A control (raw reused client against itself): {Us(control.ANsMedian)} | {Us(control.BNsMedian)}");
+                ratios.Set("per-call-aa-time", control.TimeRatio);
             }
             finally
             {

@@ -134,6 +134,41 @@ namespace Ec2Capacity.Engine.Tests
         }
 
         [Fact]
+        public void The_cache_key_is_built_once_with_the_connection()
+        {
+            var c = Connection(token: Token);
+            Assert.Same(c.CacheKey, c.CacheKey);
+            Assert.Equal(c.CredentialIdentity + "|eu-west-1|", c.CacheKey);
+            Assert.Equal(c.CredentialIdentity + "|eu-west-1|http://127.0.0.1:5000/", Connection(token: Token, endpoint: "http://127.0.0.1:5000/").CacheKey);
+        }
+
+        [Fact]
+        public void A_built_client_is_found_for_another_connection_object_with_the_same_key_without_a_build()
+        {
+            var counting = new CountingCache();
+            var first = counting.Cache.GetClient(Connection());
+            for (int i = 0; i < 5; i++) Assert.Same(first, counting.Cache.GetClient(Connection()));
+            Assert.Equal(1, counting.Builds);
+        }
+
+        [Fact]
+        public void A_failed_build_is_retried_on_every_call_until_one_succeeds()
+        {
+            int calls = 0;
+            var cache = new Ec2ClientCache(null, (c, s) =>
+            {
+                if (Interlocked.Increment(ref calls) <= 2) throw new InvalidOperationException("build " + calls + " fails");
+                return Ec2ClientCache.CreateClient(c, s);
+            });
+            Assert.Equal("build 1 fails", Assert.Throws<InvalidOperationException>(() => cache.GetClient(Connection())).Message);
+            Assert.Equal(0, cache.ClientCount);
+            Assert.Equal("build 2 fails", Assert.Throws<InvalidOperationException>(() => cache.GetClient(Connection())).Message);
+            var client = cache.GetClient(Connection());
+            Assert.Same(client, cache.GetClient(Connection()));
+            Assert.Equal(3, calls);
+        }
+
+        [Fact]
         public void The_shared_cache_exists_once()
         {
             Assert.Same(Ec2ClientCache.Shared, Ec2ClientCache.Shared);

@@ -278,6 +278,66 @@ namespace Ec2Capacity.Engine.Tests
         }
 
         [Fact]
+        public void A_context_says_whether_verbose_text_has_a_receiver()
+        {
+            var client = FakeEc2.Usage(_ => new Amazon.EC2.Model.GetCapacityReservationUsageResponse()).Client;
+            var silent = new Ec2Context(client, "us-east-1");
+            Assert.False(silent.HasVerbose);
+            silent.Verbose("dropped"); // still callable
+            Assert.True(new Ec2Context(client, "us-east-1", _ => { }).HasVerbose);
+        }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public async Task A_one_page_answer_skips_empty_entries_with_or_without_a_verbose_receiver(bool withVerbose)
+        {
+            var fake = FakeEc2.Usage(request => new Amazon.EC2.Model.GetCapacityReservationUsageResponse
+            {
+                CapacityReservationId = request.CapacityReservationId,
+                InstanceUsages = new System.Collections.Generic.List<Amazon.EC2.Model.InstanceUsage>
+                {
+                    new Amazon.EC2.Model.InstanceUsage { AccountId = "123456789012", UsedInstanceCount = 2 },
+                    null,
+                    new Amazon.EC2.Model.InstanceUsage { AccountId = "111122223333" },
+                },
+            });
+            var verbose = new ConcurrentQueue<string>();
+            var service = new CapacityReservationUsageService(new Ec2Context(fake.Client, "us-east-1", withVerbose ? verbose.Enqueue : (Action<string>)null));
+            var usage = await service.GetAsync(DemoSeed.SourceReservationId, null, CancellationToken.None);
+
+            Assert.Equal(new[] { ("123456789012", 2), ("111122223333", 0) }, usage.InstanceUsages.Select(u => (u.AccountId, u.UsedInstanceCount)));
+            Assert.Equal(2, usage.UsedInstanceCount);
+            Assert.Equal(1, fake.Calls);
+            if (withVerbose) Assert.Equal($"GetCapacityReservationUsage {DemoSeed.SourceReservationId}: page 1, 3 account(s), last page.", Assert.Single(verbose));
+            else Assert.Empty(verbose);
+        }
+
+        [Fact]
+        public async Task Pages_without_accounts_give_an_empty_list_and_later_pages_are_appended()
+        {
+            var empty = await new CapacityReservationUsageService(new Ec2Context(FakeEc2.Usage(r => new Amazon.EC2.Model.GetCapacityReservationUsageResponse
+            {
+                CapacityReservationId = r.CapacityReservationId,
+            }).Client, "us-east-1")).GetAsync(DemoSeed.SourceReservationId, null, CancellationToken.None);
+            Assert.Empty(empty.InstanceUsages);
+            Assert.Equal(0, empty.UsedInstanceCount);
+
+            // First page empty with a token, second page with the accounts.
+            var paged = await new CapacityReservationUsageService(new Ec2Context(FakeEc2.Usage(r => new Amazon.EC2.Model.GetCapacityReservationUsageResponse
+            {
+                CapacityReservationId = r.CapacityReservationId,
+                NextToken = r.NextToken == null ? "next" : null,
+                InstanceUsages = r.NextToken == null ? null : new System.Collections.Generic.List<Amazon.EC2.Model.InstanceUsage>
+                {
+                    new Amazon.EC2.Model.InstanceUsage { AccountId = "123456789012", UsedInstanceCount = 5 },
+                },
+            }).Client, "us-east-1")).GetAsync(DemoSeed.SourceReservationId, null, CancellationToken.None);
+            Assert.Equal("123456789012", Assert.Single(paged.InstanceUsages).AccountId);
+            Assert.Equal(5, paged.UsedInstanceCount);
+        }
+
+        [Fact]
         public async Task Nothing_the_engine_emits_contains_the_secret_or_the_token()
         {
             var secrets = new[] { DemoSeed.SecretAccessKey, DemoSeed.SessionSecretAccessKey, DemoSeed.SessionToken };

@@ -73,15 +73,49 @@ namespace Ec2Capacity.Engine
         public Func<IEnvironmentReader, string> InstanceRegionProvider { get; set; } = DefaultInstanceRegion;
 
         /// <summary>Resolves credentials, region and endpoint. Throws <see cref="ConnectionResolutionException"/> when something is missing or wrong.</summary>
+        /// <remarks>
+        /// When -AccessKey, -SecretKey and -Region are all given, nothing else can change the outcome (the first step of
+        /// each chain wins, and neither reads the environment, a file or a session variable), so the connection is
+        /// remembered per exact input (<see cref="ExplicitConnections"/>) and later calls with the same input get
+        /// the same object back without resolving again. Every other resolution runs in full on every call: the
+        /// environment, the profile files and the session variables may have changed since the last one.
+        /// </remarks>
         public ResolvedConnection Resolve(ConnectionOptions options)
         {
             options = options ?? new ConnectionOptions();
+            if (!ExplicitConnections.Applies(options)) return ResolveNow(options);
+            var remembered = ExplicitConnections.Shared.Find(options);
+            if (remembered != null) return remembered;
+            var resolved = ResolveNow(options);
+            ExplicitConnections.Shared.Remember(options, resolved);
+            return resolved;
+        }
+
+        private ResolvedConnection ResolveNow(ConnectionOptions options)
+        {
             string endpoint = IsGiven(options.EndpointUrl) ? ValidateEndpoint(options.EndpointUrl) : null;
-            var files = SharedProfileFiles.Load(Environment, Given(options.ProfileLocation));
+            // The shared files are read only when a step that needs them is reached (not at all for explicit keys and region).
+            var files = new ProfileFilesOnDemand(Environment, Given(options.ProfileLocation));
             var credentials = ResolveCredentials(options, files);
             var region = ResolveRegion(options, files);
             return new ResolvedConnection(credentials.Credentials, credentials.AccessKeyId, credentials.Source, credentials.Identity,
                 region.Key, region.Value, endpoint);
+        }
+
+        /// <summary>The shared profile files of one resolution, read on first use (at most once).</summary>
+        private sealed class ProfileFilesOnDemand
+        {
+            private readonly IEnvironmentReader _environment;
+            private readonly string _profileLocation;
+            private SharedProfileFiles _files;
+
+            public ProfileFilesOnDemand(IEnvironmentReader environment, string profileLocation)
+            {
+                _environment = environment;
+                _profileLocation = profileLocation;
+            }
+
+            public SharedProfileFiles Files => _files ?? (_files = SharedProfileFiles.Load(_environment, _profileLocation));
         }
 
         // ----- credentials -------------------------------------------------------------------------------------------
@@ -94,7 +128,7 @@ namespace Ec2Capacity.Engine
             public string AccessKeyId;
         }
 
-        private Found ResolveCredentials(ConnectionOptions options, SharedProfileFiles files)
+        private Found ResolveCredentials(ConnectionOptions options, ProfileFilesOnDemand files)
         {
             var tried = new List<string>();
 
@@ -130,7 +164,7 @@ namespace Ec2Capacity.Engine
                 if (hit == null)
                 {
                     throw new ConnectionResolutionException(
-                        $"The profile '{profileName}' named by -ProfileName was not found in {files.DescribeLocations()}"
+                        $"The profile '{profileName}' named by -ProfileName was not found in {files.Files.DescribeLocations()}"
                         + (UseSdkProfileStore && Given(options.ProfileLocation) == null ? " or the AWS SDK credential store" : string.Empty)
                         + ". Create it with Set-AWSCredential -StoreAs or 'aws configure --profile', or check -ProfileLocation.",
                         ConnectionErrorIds.ProfileNotFound);
@@ -183,7 +217,7 @@ namespace Ec2Capacity.Engine
                 if (hit == null)
                 {
                     throw new ConnectionResolutionException(
-                        $"The profile '{envProfile}' named by the environment variable AWS_PROFILE was not found in {files.DescribeLocations()}. "
+                        $"The profile '{envProfile}' named by the environment variable AWS_PROFILE was not found in {files.Files.DescribeLocations()}. "
                         + "Fix or remove AWS_PROFILE, or pass -ProfileName or -AccessKey/-SecretKey.",
                         ConnectionErrorIds.ProfileNotFound);
                 }
@@ -201,7 +235,7 @@ namespace Ec2Capacity.Engine
                 var hit = FromProfile("default", files, options, "default profile");
                 if (hit?.Credentials != null) return hit;
                 tried.Add(hit == null
-                    ? $"profile 'default' in {files.DescribeLocations()} (not found)"
+                    ? $"profile 'default' in {files.Files.DescribeLocations()} (not found)"
                     : "profile 'default' (no credentials in it)");
             }
 
@@ -257,8 +291,9 @@ namespace Ec2Capacity.Engine
         /// <summary>
         /// Looks a profile up. Null: not found. Credentials null: found without credentials.
         /// </summary>
-        private Found FromProfile(string name, SharedProfileFiles files, ConnectionOptions options, string how)
+        private Found FromProfile(string name, ProfileFilesOnDemand onDemand, ConnectionOptions options, string how)
         {
+            var files = onDemand.Files;
             var label = how == "-ProfileName" ? $"profile '{name}' (-ProfileName)"
                 : how == "AWS_PROFILE" ? $"profile '{name}' (AWS_PROFILE)" : $"profile '{name}'";
             if (files.TryGetProfile(name, out var properties))
@@ -325,7 +360,7 @@ namespace Ec2Capacity.Engine
 
         // ----- region ------------------------------------------------------------------------------------------------
 
-        private KeyValuePair<string, string> ResolveRegion(ConnectionOptions options, SharedProfileFiles files)
+        private KeyValuePair<string, string> ResolveRegion(ConnectionOptions options, ProfileFilesOnDemand files)
         {
             var tried = new List<string>();
 
@@ -377,8 +412,9 @@ namespace Ec2Capacity.Engine
 
         private static KeyValuePair<string, string> Region(string name, string source) => new KeyValuePair<string, string>(name, source);
 
-        private string RegionOfProfile(string name, SharedProfileFiles files, ConnectionOptions options)
+        private string RegionOfProfile(string name, ProfileFilesOnDemand onDemand, ConnectionOptions options)
         {
+            var files = onDemand.Files;
             var region = files.RegionOf(name);
             if (region != null || !UseSdkProfileStore || Given(options.ProfileLocation) != null || files.Contains(name)) return region;
             try

@@ -90,6 +90,13 @@ namespace Ec2Capacity.Engine
         public IAmazonEC2 GetClient(ResolvedConnection connection)
         {
             if (connection == null) throw new ArgumentNullException(nameof(connection));
+            // The usual case, a client built earlier: one lookup, no closure, no new key string.
+            if (_clients.TryGetValue(connection.CacheKey, out var built) && built.IsValueCreated) return built.Value;
+            return GetOrBuild(connection);
+        }
+
+        private IAmazonEC2 GetOrBuild(ResolvedConnection connection)
+        {
             var lazy = _clients.GetOrAdd(connection.CacheKey,
                 _ => new Lazy<IAmazonEC2>(() => _factory(connection, Settings), LazyThreadSafetyMode.ExecutionAndPublication));
             try

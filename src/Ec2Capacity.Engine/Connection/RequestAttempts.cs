@@ -159,28 +159,46 @@ namespace Ec2Capacity.Engine
             return log;
         }
 
-        /// <summary>The mutable log of one request object. Attempts of one request are sequential; the lock covers readers.</summary>
+        /// <summary>
+        /// The mutable log of one request object. Attempts of one request are sequential; the lock (on this private
+        /// object, which nothing else can reach) covers readers. The first attempt is held in a field (most requests are sent once), later ones in a list made when needed.
+        /// </summary>
         private sealed class Log
         {
-            private readonly List<AttemptOutcome> _outcomes = new List<AttemptOutcome>();
+            private int _count;
+            private AttemptOutcome _first;
+            private List<AttemptOutcome> _later;
 
             public void Begin()
             {
-                lock (_outcomes) _outcomes.Add(AttemptOutcome.InFlight);
+                lock (this)
+                {
+                    if (_count == 0) _first = AttemptOutcome.InFlight;
+                    else (_later ?? (_later = new List<AttemptOutcome>())).Add(AttemptOutcome.InFlight);
+                    _count++;
+                }
             }
 
             public void End(AttemptOutcome outcome)
             {
-                lock (_outcomes)
+                lock (this)
                 {
-                    int last = _outcomes.LastIndexOf(AttemptOutcome.InFlight);
-                    if (last >= 0) _outcomes[last] = outcome;
+                    // The last attempt still in flight, as before: later attempts first, then the first one.
+                    int last = _later == null ? -1 : _later.LastIndexOf(AttemptOutcome.InFlight);
+                    if (last >= 0) _later[last] = outcome;
+                    else if (_count > 0 && _first == AttemptOutcome.InFlight) _first = outcome;
                 }
             }
 
             public RequestAttemptLog Snapshot()
             {
-                lock (_outcomes) return new RequestAttemptLog(_outcomes.ToArray());
+                lock (this)
+                {
+                    var outcomes = new AttemptOutcome[_count];
+                    if (_count > 0) outcomes[0] = _first;
+                    _later?.CopyTo(outcomes, 1);
+                    return new RequestAttemptLog(outcomes);
+                }
             }
         }
 

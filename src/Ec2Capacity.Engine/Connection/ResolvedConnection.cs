@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -27,6 +28,7 @@ namespace Ec2Capacity.Engine
             RegionName = regionName;
             RegionSource = regionSource;
             EndpointUrl = endpointUrl;
+            CacheKey = credentialIdentity + "|" + regionName + "|" + (endpointUrl ?? string.Empty);
         }
 
         /// <summary>
@@ -61,8 +63,8 @@ namespace Ec2Capacity.Engine
         /// </summary>
         internal string CredentialIdentity { get; }
 
-        /// <summary>The cache key: credentials identity, region, endpoint.</summary>
-        internal string CacheKey => CredentialIdentity + "|" + RegionName + "|" + (EndpointUrl ?? string.Empty);
+        /// <summary>The client cache's key: credentials identity, region, endpoint (built once, with the object).</summary>
+        internal string CacheKey { get; }
 
         /// <summary>One line for -Verbose: where credentials, region and endpoint came from. Never a secret.</summary>
         public string Describe()
@@ -90,13 +92,65 @@ namespace Ec2Capacity.Engine
                 var keys = credentials.GetCredentials();
                 if (keys != null && !string.IsNullOrEmpty(keys.AccessKey))
                 {
-                    identity = "keys:" + keys.AccessKey + ":" + Sha256Hex(keys.SecretKey + "\n" + (keys.Token ?? string.Empty));
+                    identity = KeyIdentities.Get(keys.AccessKey, keys.SecretKey, keys.Token);
                     return keys.AccessKey;
                 }
             }
             object reference = credentials is ForeignCredentials f ? f.Foreign : credentials;
             identity = refreshingIdentity ?? "object:" + ObjectIds.GetValue(reference, _ => Interlocked.Increment(ref _nextObjectId).ToString(System.Globalization.CultureInfo.InvariantCulture));
             return null;
+        }
+
+        /// <summary>
+        /// The identities of fixed keys ("keys:&lt;access key ID&gt;:&lt;HMAC-SHA256 of secret and token&gt;"), computed
+        /// once per (access key ID, secret, token) instead of once per resolution. Keyed by the access key ID alone
+        /// (not a secret); each entry also holds the secret and token it was computed from, so a hit is an exact match
+        /// (compared in fixed time), never a hash match: a different secret or token under the same access key ID
+        /// computes, and replaces, its own identity. The entries hold the same strings the credentials objects of
+        /// the client cache hold anyway; no string, key or ToString shows them. Bounded by <see cref="Capacity"/>.
+        /// </summary>
+        internal static class KeyIdentities
+        {
+            /// <summary>Access key IDs remembered; past it the cache starts over (a process rarely sees more than a few).</summary>
+            internal const int Capacity = 256;
+
+            private static readonly ConcurrentDictionary<string, Entry> Entries = new ConcurrentDictionary<string, Entry>(StringComparer.Ordinal);
+
+            private sealed class Entry
+            {
+                public Entry(string secret, string token, string identity)
+                {
+                    Secret = secret;
+                    Token = token;
+                    Identity = identity;
+                }
+
+                public readonly string Secret, Token, Identity;
+            }
+
+            /// <summary>Access key IDs held now (tests).</summary>
+            internal static int Count => Entries.Count;
+
+            public static string Get(string accessKey, string secret, string token)
+            {
+                secret = secret ?? string.Empty;
+                token = token ?? string.Empty;
+                if (Entries.TryGetValue(accessKey, out var entry) && SameText(entry.Secret, secret) & SameText(entry.Token, token)) return entry.Identity;
+                var identity = "keys:" + accessKey + ":" + Sha256Hex(secret + "\n" + token);
+                if (Entries.Count >= Capacity && !Entries.ContainsKey(accessKey)) Entries.Clear();
+                Entries[accessKey] = new Entry(secret, token, identity);
+                return identity;
+            }
+
+            /// <summary>Ordinal equality whose time depends on the lengths only, not on where the texts differ.</summary>
+            internal static bool SameText(string a, string b)
+            {
+                if (a == null || b == null) return ReferenceEquals(a, b);
+                if (a.Length != b.Length) return false;
+                int difference = 0;
+                for (int i = 0; i < a.Length; i++) difference |= a[i] ^ b[i];
+                return difference == 0;
+            }
         }
 
         // Keyed per process, so the digest of a secret means nothing outside this process (a dump, a log).
@@ -114,10 +168,16 @@ namespace Ec2Capacity.Engine
             using (var hmac = new HMACSHA256(DigestKey))
             {
                 var hash = hmac.ComputeHash(Encoding.UTF8.GetBytes(text ?? string.Empty));
-                var hex = new StringBuilder(hash.Length * 2);
-                foreach (var b in hash) hex.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-                return hex.ToString();
+                var hex = new char[hash.Length * 2];
+                for (int i = 0; i < hash.Length; i++)
+                {
+                    hex[2 * i] = HexDigits[hash[i] >> 4];
+                    hex[2 * i + 1] = HexDigits[hash[i] & 0xF];
+                }
+                return new string(hex);
             }
         }
+
+        private const string HexDigits = "0123456789abcdef";
     }
 }

@@ -16,7 +16,7 @@ namespace Ec2Capacity
         /// <summary>The reservation's state (active, cancelled, …).</summary>
         public string State { get; set; }
         /// <summary>One entry per account that uses the reservation.</summary>
-        public InstanceUsage[] InstanceUsages { get; set; } = new InstanceUsage[0];
+        public InstanceUsage[] InstanceUsages { get; set; } = System.Array.Empty<InstanceUsage>();
         /// <summary>True when this reservation is itself an interruptible reservation lent from a source.</summary>
         public bool Interruptible { get; set; }
         /// <summary>On a source reservation: the capacity it lends out, if any.</summary>

@@ -19,13 +19,13 @@ namespace Ec2Capacity.Engine
         public const string QuoteIdForm = "a cancellation quote ID: 'crcq-' followed by 17 lowercase hexadecimal characters";
 
         public static string CapacityReservationId(string value, string parameterName = "CapacityReservationId") =>
-            Identifier(value, parameterName, "cr-", CapacityReservationIdForm, 17);
+            Identifier(value, parameterName, "cr-", CapacityReservationIdForm, HexLength17);
 
         public static string InstanceId(string value, string parameterName = "InstanceId") =>
-            Identifier(value, parameterName, "i-", InstanceIdForm, 8, 17);
+            Identifier(value, parameterName, "i-", InstanceIdForm, HexLength8Or17);
 
         public static string QuoteId(string value, string parameterName = "QuoteId") =>
-            Identifier(value, parameterName, "crcq-", QuoteIdForm, 17);
+            Identifier(value, parameterName, "crcq-", QuoteIdForm, HexLength17);
 
         /// <summary>Checks a list of reservation IDs and returns them once each, in first-seen order.</summary>
         public static IReadOnlyList<string> CapacityReservationIds(IEnumerable<string> values, string parameterName = "CapacityReservationId") =>
@@ -124,7 +124,10 @@ namespace Ec2Capacity.Engine
             return text.Append('\'').ToString();
         }
 
-        private static string Identifier(string value, string parameterName, string prefix, string form, params int[] hexLengths)
+        // The accepted hex lengths, allocated once (a params array would be allocated by every check).
+        private static readonly int[] HexLength17 = { 17 }, HexLength8Or17 = { 8, 17 };
+
+        private static string Identifier(string value, string parameterName, string prefix, string form, int[] hexLengths)
         {
             if (value == null) throw new InputValidationException(parameterName, form, "The value is null.", "NullId");
             if (value.Trim().Length == 0) throw new InputValidationException(parameterName, form, "The value is empty.", "EmptyId");
