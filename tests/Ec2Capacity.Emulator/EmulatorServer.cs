@@ -38,6 +38,18 @@ namespace Ec2Capacity.Emulator
 
         private EmulatorServer(World world) => _state = new EmulatorState(world);
 
+        private readonly object _heldGate = new object();
+        private TaskCompletionSource<bool> _requestHeld = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>
+        /// Completes when an EC2 request is being held by the <c>latencyMs</c> fault (received, not yet answered), so a
+        /// test can cancel "during a slow request" on that condition instead of guessing a delay.
+        /// </summary>
+        public Task WhenRequestHeldAsync()
+        {
+            lock (_heldGate) return _requestHeld.Task;
+        }
+
         /// <summary>The endpoint, <c>http://127.0.0.1:&lt;port&gt;/</c>: use it as the SDK's ServiceURL.</summary>
         public Uri BaseUri { get; private set; }
 
@@ -67,7 +79,14 @@ namespace Ec2Capacity.Emulator
 
         /// <summary>Replaces all state with the seed (null → demo seed) and clears the journal; on a bad seed throws and keeps the previous state.</summary>
         /// <exception cref="SeedException">The seed is invalid; <see cref="SeedException.Field"/> names the field.</exception>
-        public void Reset(string seedJson) => _state.Reset(SeedParser.Parse(seedJson ?? DemoSeed.Json));
+        public void Reset(string seedJson)
+        {
+            _state.Reset(SeedParser.Parse(seedJson ?? DemoSeed.Json));
+            lock (_heldGate)
+            {
+                if (_requestHeld.Task.IsCompleted) _requestHeld = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
 
         /// <summary>The state as JSON (same as GET /_emulator/state). Stable order: byte-identical while nothing changes. No secrets.</summary>
         public string GetStateJson() => _state.StateJson();
@@ -190,7 +209,7 @@ namespace Ec2Capacity.Emulator
                     }
                     try
                     {
-                        _state.Reset(SeedParser.Parse(text));
+                        Reset(text);
                     }
                     catch (SeedException ex)
                     {
@@ -264,7 +283,9 @@ namespace Ec2Capacity.Emulator
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _stopping.Token);
                 try
                 {
-                    await Task.Delay(fault.LatencyMs, linked.Token).ConfigureAwait(false);
+                    var delay = Task.Delay(fault.LatencyMs, linked.Token);
+                    lock (_heldGate) _requestHeld.TrySetResult(true);
+                    await delay.ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

@@ -137,8 +137,8 @@ namespace Ec2Capacity.Reliability.Tests
             {
                 emu.Server.Reset(CancelSeed(latencyMs: 5000).Json());
                 var before = emu.Server.GetStateJson();
-                // The emulator holds every request 5 s; 300 ms after the call starts it is on the wire and held.
-                var o = await CancelDuring(name + ", request delayed 5 s", call, () => Task.Delay(300));
+                // The emulator holds every request 5 s; cancel once it reports one held (received, not answered).
+                var o = await CancelDuring(name + ", request delayed 5 s", call, () => emu.Server.WhenRequestHeldAsync());
                 // The client closed the held request: the emulator journals it (ClientClosedRequest) and never runs it.
                 o.JournalAsExpected = await emu.JournalEventuallyAsync(j => j.Any(e => e.Action == action && e.ErrorCode == "ClientClosedRequest"), TimeSpan.FromSeconds(10));
                 var journal = emu.Journal();
