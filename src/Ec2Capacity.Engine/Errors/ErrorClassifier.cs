@@ -12,6 +12,8 @@ namespace Ec2Capacity.Engine
     public static class ErrorClassifier
     {
         /// <summary>Classifies an exception from an EC2 call made for <paramref name="targetId"/>.</summary>
+        /// <param name="exception">What the call threw (aggregate and reflection wrappers are looked through).</param>
+        /// <param name="targetId">The ID the call was for; becomes the failure's target.</param>
         /// <param name="callerCancelled">True when the caller's own token was cancelled (Ctrl+C), as opposed to a timeout.</param>
         public static Ec2Failure Classify(Exception exception, string targetId = null, bool callerCancelled = false)
         {
