@@ -1,31 +1,45 @@
+#!/usr/bin/env pwsh
 <#
 .SYNOPSIS
-    Builds, tests, packages or demonstrates the Ec2Capacity module.
+    Builds, tests, packages or tries out the Ec2Capacity module.
 
 .DESCRIPTION
-    Plain PowerShell (Windows PowerShell 5.1 or PowerShell 7), no extra modules. Every task calls dotnet, which is
-    all a machine needs to build and test; Pester 5 runs the tests in tests/Pester when it is installed.
+    Run it with the pinned PowerShell of the tool manifest: `dotnet tool restore`, then `dotnet pwsh ./build.ps1 ...`.
+    It also runs in Windows PowerShell 5.1 and any PowerShell 7. Every task needs only the .NET SDK.
 
       Build    dotnet build Ec2Capacity.sln: lays out module/bin/ and <root>/en-US/, so that
                Import-Module ./Ec2Capacity.psd1 works right after.
-      Test     dotnet test Ec2Capacity.sln, then Pester 5 on tests/Pester (NUnit XML in out/TestResults/) when
-               Pester 5 is installed. Fails on any failure.
+      Test     dotnet test Ec2Capacity.sln: every xunit suite and every Pester suite (in pwsh 7.6.9). Fails on any failure.
+      Pester   Only the Pester suites, in the PowerShell that runs this script (for Windows PowerShell 5.1, say);
+               needs a build first (-Task Build or -Task Test).
       Package  A clean copy of the module in out/Ec2Capacity/<version>/, ready for Publish-Module.
       Demo     Starts the EC2 emulator with its demo seed, imports the module, runs a short pipeline against it and
                stops the emulator.
+      Shell    An interactive pwsh with the module imported and the emulator running; $emu is the connection splat.
+               The emulator stops when you leave it (exit).
+
+.PARAMETER SeedFile
+    Demo and Shell: the emulator's seed (JSON, see tests/Ec2Capacity.Emulator/README.md) instead of its demo seed.
+
+.PARAMETER NoBuild
+    Demo, Shell and Pester: use what the last build laid out instead of building first.
 
 .EXAMPLE
-    ./build.ps1
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Task Demo
 .EXAMPLE
-    ./build.ps1 -Task Test -Configuration Release
+    dotnet pwsh ./build.ps1 -Task Test -Configuration Release
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'Demo', 'Shell')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Debug'
+    [string] $Configuration = 'Debug',
+
+    [string] $SeedFile,
+
+    [switch] $NoBuild
 )
 
 Set-StrictMode -Version 2.0
@@ -33,11 +47,18 @@ $ErrorActionPreference = 'Stop'
 $root = $PSScriptRoot
 $solution = Join-Path $root 'Ec2Capacity.sln'
 $manifest = Join-Path $root 'Ec2Capacity.psd1'
+. (Join-Path $root 'tests/Ec2Capacity.Emulator/EmulatorProcess.ps1')
+
+# The emulator's demo seed (tests/Ec2Capacity.Emulator/README.md): its owner account's public example keys, valid
+# only against the emulator.
+$demoAccessKey = 'AKIAIOSFODNN7EXAMPLE'
+$demoSecretKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
 
 function Invoke-Dotnet {
     param([Parameter(Mandatory)] [string[]] $Arguments)
     Write-Host "dotnet $($Arguments -join ' ')"
-    & dotnet @Arguments
+    # Out-Host: dotnet's output is for the reader, never part of a function's return value.
+    & dotnet @Arguments | Out-Host
     if ($LASTEXITCODE -ne 0) {
         throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE."
     }
@@ -47,9 +68,22 @@ function Get-ModuleVersion {
     (Import-PowerShellDataFile -Path $manifest).ModuleVersion
 }
 
-function Get-PowerShellExe {
-    # The same edition that runs this script: powershell.exe for 5.1, pwsh for 7.
-    (Get-Process -Id $PID).Path
+function Get-PinnedVersion {
+    param([Parameter(Mandatory)] [string] $Name)
+    $props = [xml](Get-Content -Raw -Path (Join-Path $root 'Directory.Packages.props'))
+    $value = $props.Project.PropertyGroup | ForEach-Object { $_.$Name } | Where-Object { $_ } | Select-Object -First 1
+    if (-not $value) { throw "Directory.Packages.props pins no $Name." }
+    $value
+}
+
+function Get-ThisPowerShell {
+    # The same PowerShell that runs this script, as a command and its leading arguments: powershell.exe for 5.1, pwsh
+    # for 7, and 'dotnet <pwsh.dll>' for the tool-manifest pwsh (whose process is dotnet).
+    $path = (Get-Process -Id $PID).Path
+    if ([System.IO.Path]::GetFileNameWithoutExtension($path) -eq 'dotnet') {
+        return @($path, (Join-Path $PSHOME 'pwsh.dll'))
+    }
+    @($path)
 }
 
 function Invoke-Build {
@@ -58,51 +92,27 @@ function Invoke-Build {
 
 function Invoke-Test {
     Invoke-Dotnet @('test', $solution, '-c', $Configuration, '-nologo')
+}
 
-    $pester = Get-Module -ListAvailable -Name Pester |
-        Where-Object { $_.Version -ge [version]'5.0.0' } |
-        Sort-Object Version -Descending |
-        Select-Object -First 1
-    if (-not $pester) {
-        Write-Warning 'Pester 5 is not installed: the tests in tests/Pester were skipped (Install-Module Pester -MinimumVersion 5.0).'
-        return
+function Invoke-PesterHere {
+    # The same runner the xunit host uses, in this PowerShell, with Pester from the NuGet download of the build.
+    if (-not $NoBuild) {
+        Invoke-Dotnet @('build', (Join-Path $root 'tests/Ec2Capacity.Pester.Tests'), '-c', $Configuration, '-nologo')
     }
-
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $pester = Join-Path $packages ('pester/{0}/tools/Pester.psd1' -f (Get-PinnedVersion 'PesterVersion'))
     $results = Join-Path $root 'out/TestResults'
     New-Item -ItemType Directory -Path $results -Force | Out-Null
-    $edition = if ($PSVersionTable.PSEdition) { $PSVersionTable.PSEdition } else { 'Desktop' }
-    $resultFile = Join-Path $results "Pester-$edition.xml"
-
-    # A child process of the same PowerShell: the module's DLLs are loaded there and not locked in this session
-    # (on Windows a later build could not overwrite them otherwise).
-    $runner = @'
-param($PesterPath, $TestPath, $ResultFile, $Configuration)
-$ErrorActionPreference = 'Stop'
-Import-Module $PesterPath -Force
-$config = New-PesterConfiguration
-$config.Run.Path = $TestPath
-$config.Run.PassThru = $true
-$config.Run.Exit = $false
-$config.Output.Verbosity = 'Detailed'
-$config.TestResult.Enabled = $true
-$config.TestResult.OutputFormat = 'NUnitXml'
-$config.TestResult.OutputPath = $ResultFile
-$env:EC2CAPACITY_CONFIGURATION = $Configuration
-$result = Invoke-Pester -Configuration $config
-if ($result.Result -ne 'Passed' -or $result.FailedCount -gt 0) {
-    Write-Host "Pester: $($result.FailedCount) failed, $($result.PassedCount) passed."
-    exit 1
-}
-Write-Host "Pester: $($result.PassedCount) passed, 0 failed."
-exit 0
-'@
-    $runnerFile = Join-Path $results 'Invoke-PesterRun.ps1'
-    Set-Content -Path $runnerFile -Value $runner -Encoding UTF8
-    $exe = Get-PowerShellExe
-    & $exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $runnerFile `
-        -PesterPath $pester.Path -TestPath (Join-Path $root 'tests/Pester') -ResultFile $resultFile -Configuration $Configuration
-    if ($LASTEXITCODE -ne 0) {
-        throw "Pester tests failed (results: $resultFile)."
+    $resultFile = Join-Path $results "Pester-$($PSVersionTable.PSEdition).json"
+    $env:EC2CAPACITY_CONFIGURATION = $Configuration
+    # A child process of this same PowerShell: a fresh session, as the tests expect, and no DLL locked here.
+    $exe, $leading = Get-ThisPowerShell; $leading = @($leading)
+    & $exe @leading -NoProfile -NonInteractive -File (Join-Path $root 'tests/Pester/Invoke-PesterRun.ps1') `
+        -PesterModule $pester -Path (Join-Path $root 'tests/Pester') -ResultFile $resultFile -Verbosity Detailed
+    if ($LASTEXITCODE -ne 0) { throw "The Pester runner failed with exit code $LASTEXITCODE." }
+    $failed = @((Get-Content -Raw $resultFile | ConvertFrom-Json).Tests | Where-Object { $_.Result -ne 'Passed' })
+    if ($failed.Count -gt 0) {
+        throw "$($failed.Count) Pester test(s) did not pass: $(($failed | ForEach-Object Name) -join '; ')"
     }
 }
 
@@ -123,74 +133,74 @@ function Invoke-Package {
     Write-Host "Packaged Ec2Capacity $version in $target"
 }
 
-function Start-Emulator {
-    # Port 0: the emulator takes a free port itself and prints it, so no other process can take it in between.
-    param([int] $Port = 0)
-    $project = Join-Path $root 'tests/Ec2Capacity.Emulator/Ec2Capacity.Emulator.csproj'
-    Invoke-Dotnet @('build', $project, '-c', $Configuration, '-nologo')
+function Start-DemoEmulator {
+    if (-not $NoBuild) { Invoke-Build }
     $dll = Join-Path $root "tests/Ec2Capacity.Emulator/bin/$Configuration/net10.0/Ec2Capacity.Emulator.dll"
-    if (-not (Test-Path $dll)) {
-        throw "The emulator was built, but $dll is not there."
-    }
-    $log = Join-Path ([System.IO.Path]::GetTempPath()) ("ec2capacity-emulator-{0}.log" -f [guid]::NewGuid())
-    # The built DLL is started directly (not 'dotnet run'), so the process stopped below is the emulator itself.
-    $process = Start-Process -FilePath 'dotnet' -ArgumentList @("`"$dll`"", '--port', $Port) -PassThru -NoNewWindow `
-        -RedirectStandardOutput $log -RedirectStandardError "$log.err"
-    # Windows PowerShell reports ExitCode only when the handle was opened while the process ran.
-    $null = $process.Handle
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while ([DateTime]::UtcNow -lt $deadline) {
-        if ($process.HasExited) {
-            $err = if (Test-Path "$log.err") { Get-Content -Raw "$log.err" } else { '' }
-            throw "The emulator exited with code $($process.ExitCode): $err"
-        }
-        if ((Test-Path $log) -and (Select-String -Path $log -Pattern 'listening on (http://\S+)' -Quiet)) {
-            $url = (Select-String -Path $log -Pattern 'listening on (http://\S+)' | Select-Object -First 1).Matches[0].Groups[1].Value
-            return [pscustomobject]@{ Process = $process; Url = $url.TrimEnd('/') + '/'; Log = $log }
-        }
-        Start-Sleep -Milliseconds 200
-    }
-    Stop-Process -Id $process.Id -Force -ErrorAction SilentlyContinue
-    throw "The emulator did not print 'listening on' within 60 seconds (log: $log)."
+    $emulator = Start-EmulatorProcess -Dll $dll -SeedFile $SeedFile
+    Write-Host "Emulator: $($emulator.Url) (process $($emulator.Process.Id))"
+    $emulator
 }
 
 function Invoke-Demo {
-    Invoke-Build
-    $emulator = Start-Emulator
+    $emulator = $null
     try {
-        Write-Host "Emulator: $($emulator.Url)"
+        $emulator = Start-DemoEmulator
         Import-Module $manifest -Force
-        # The emulator's demo seed (tests/Ec2Capacity.Emulator/README.md): owner key, every action allowed.
-        $demo = @{
-            EndpointUrl = $emulator.Url
-            Region      = 'us-east-1'
-            AccessKey   = 'AKIAIOSFODNN7EXAMPLE'
-            SecretKey   = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
-        }
+        $demo = @{ EndpointUrl = $emulator.Url; Region = 'us-east-1'; AccessKey = $demoAccessKey; SecretKey = $demoSecretKey }
 
         Write-Host "`n> Get-CapacityReservationUsage (two reservations, one lends to an interruptible one)"
-        Get-CapacityReservationUsage -CapacityReservationId 'cr-0123456789abcdef0', 'cr-0a1b2c3d4e5f60718' @demo | Format-Table | Out-Host
+        Get-CapacityReservationUsage -CapacityReservationId 'cr-0123456789abcdef0', 'cr-0a1b2c3d4e5f60718' @demo |
+            Format-Table | Out-Host
 
-        Write-Host "> New-InterruptibleCapacityAllocation -WhatIf (one DryRun request, nothing created)"
+        Write-Host '> New-InterruptibleCapacityAllocation -WhatIf (one DryRun request, nothing created)'
         New-InterruptibleCapacityAllocation -CapacityReservationId 'cr-0123456789abcdef0' -InstanceCount 2 -WhatIf @demo
 
         Write-Host "`n> New-InterruptibleCapacityAllocation -Wait"
-        $allocation = New-InterruptibleCapacityAllocation -CapacityReservationId 'cr-0123456789abcdef0' -InstanceCount 2 -Wait -WaitTimeoutSeconds 120 @demo
+        $allocation = New-InterruptibleCapacityAllocation -CapacityReservationId 'cr-0123456789abcdef0' -InstanceCount 2 `
+            -Wait -WaitTimeoutSeconds 120 @demo
         $allocation | Format-Table | Out-Host
 
-        Write-Host "> Update-InterruptibleCapacityAllocation: reclaim it all"
-        $allocation | Update-InterruptibleCapacityAllocation -TargetInstanceCount 0 -Force -Wait -WaitTimeoutSeconds 120 @demo | Format-Table | Out-Host
+        Write-Host '> Get-CapacityReservationUsage | Update-InterruptibleCapacityAllocation -TargetInstanceCount 0: reclaim it all'
+        Get-CapacityReservationUsage -CapacityReservationId 'cr-0123456789abcdef0' @demo |
+            Update-InterruptibleCapacityAllocation -TargetInstanceCount 0 `
+            -Force -Wait -WaitTimeoutSeconds 120 @demo | Format-Table | Out-Host
 
-        Write-Host "> Set-InstanceCreditSpecification -PassThru"
+        Write-Host '> Set-InstanceCreditSpecification -PassThru'
         'i-0123456789abcdef0', 'i-0123456789abcdef2' |
             Set-InstanceCreditSpecification -CpuCredits unlimited -PassThru @demo | Format-Table | Out-Host
     }
     finally {
         Remove-Module Ec2Capacity -ErrorAction SilentlyContinue
-        if (-not $emulator.Process.HasExited) {
-            Stop-Process -Id $emulator.Process.Id -Force -ErrorAction SilentlyContinue
-        }
-        Remove-Item -Path $emulator.Log, "$($emulator.Log).err" -Force -ErrorAction SilentlyContinue
+        Stop-EmulatorProcess -Emulator $emulator
+        if ($emulator) { Write-Host 'Emulator stopped.' }
+    }
+}
+
+function Invoke-Shell {
+    $emulator = $null
+    try {
+        $emulator = Start-DemoEmulator
+        # The nested session gets its setup through the environment: no secret on a command line.
+        $env:EC2CAPACITY_SHELL_ENDPOINT = $emulator.Url
+        $setup = @'
+Import-Module (Join-Path $env:EC2CAPACITY_SHELL_ROOT 'Ec2Capacity.psd1')
+$emu = @{ EndpointUrl = $env:EC2CAPACITY_SHELL_ENDPOINT; Region = 'us-east-1'; AccessKey = $env:EC2CAPACITY_SHELL_ACCESS_KEY; SecretKey = $env:EC2CAPACITY_SHELL_SECRET_KEY }
+Remove-Item Env:EC2CAPACITY_SHELL_*
+Write-Host "Ec2Capacity is imported; the emulator answers at $($emu.EndpointUrl). Try:"
+Write-Host '  Get-CapacityReservationUsage cr-0123456789abcdef0, cr-0a1b2c3d4e5f60718 @emu'
+Write-Host "Type 'exit' to leave; the emulator stops then."
+'@
+        $env:EC2CAPACITY_SHELL_ROOT = $root
+        $env:EC2CAPACITY_SHELL_ACCESS_KEY = $demoAccessKey
+        $env:EC2CAPACITY_SHELL_SECRET_KEY = $demoSecretKey
+        $exe, $leading = Get-ThisPowerShell; $leading = @($leading)
+        $encoded = [Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($setup))
+        & $exe @leading -NoLogo -NoExit -OutputFormat Text -EncodedCommand $encoded
+    }
+    finally {
+        Remove-Item Env:EC2CAPACITY_SHELL_* -ErrorAction SilentlyContinue
+        Stop-EmulatorProcess -Emulator $emulator
+        if ($emulator) { Write-Host 'Emulator stopped.' }
     }
 }
 
@@ -199,8 +209,10 @@ try {
     switch ($Task) {
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
+        'Pester' { Invoke-PesterHere }
         'Package' { Invoke-Package }
         'Demo' { Invoke-Demo }
+        'Shell' { Invoke-Shell }
     }
 }
 catch {

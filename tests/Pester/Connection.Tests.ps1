@@ -101,7 +101,7 @@ Describe 'Credentials and region (shared by every cmdlet)' {
     It 'a missing profile terminates with ProfileNotFound (no fall-through)' {
         $global:StoredAWSCredentials = New-Object Amazon.Runtime.BasicAWSCredentials -ArgumentList $seed.AccessKeyId, $seed.SecretAccessKey
         { Get-CapacityReservationUsage $seed.Source -Region us-east-1 -ProfileName 'no-such-profile' -ProfileLocation $emptyCredentials @endpoint } |
-            Should -Throw -ErrorId 'ProfileNotFound'
+            Should -Throw -ErrorId 'ProfileNotFound,Ec2Capacity.Commands.GetCapacityReservationUsageCommand'
         @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 0
     }
 
@@ -119,7 +119,7 @@ Describe 'Credentials and region (shared by every cmdlet)' {
     }
 
     It '-AccessKey without -SecretKey terminates before any request' {
-        { Get-CapacityReservationUsage $seed.Source -Region us-east-1 -AccessKey $seed.AccessKeyId @endpoint } | Should -Throw -ErrorId 'IncompleteKeys'
+        { Get-CapacityReservationUsage $seed.Source -Region us-east-1 -AccessKey $seed.AccessKeyId @endpoint } | Should -Throw -ErrorId 'IncompleteKeys,Ec2Capacity.Commands.GetCapacityReservationUsageCommand'
         @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 0
     }
 

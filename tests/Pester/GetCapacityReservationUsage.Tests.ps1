@@ -117,11 +117,11 @@ Describe 'Get-CapacityReservationUsage' {
         }
 
         It 'stops the runbook under -ErrorAction Stop' {
-            { Get-CapacityReservationUsage $seed.Unknown @demo -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCapacityReservationId.NotFound'
+            { Get-CapacityReservationUsage $seed.Unknown @demo -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCapacityReservationId.NotFound,Ec2Capacity.Commands.GetCapacityReservationUsageCommand'
         }
 
         It 'rejects -PageSize outside 1-1000 at binding' {
-            { Get-CapacityReservationUsage $seed.Source -PageSize 0 @demo } | Should -Throw -ErrorId 'ParameterArgumentValidationError'
+            { Get-CapacityReservationUsage $seed.Source -PageSize 0 @demo } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Ec2Capacity.Commands.GetCapacityReservationUsageCommand'
         }
     }
 

@@ -90,7 +90,7 @@ Describe 'New-InterruptibleCapacityAllocation and Update-InterruptibleCapacityAl
 
         It '-WhatIf with credentials that lack the permission fails a runbook under -ErrorAction Stop' {
             { New-InterruptibleCapacityAllocation $seed.Source 2 -WhatIf -ErrorAction Stop @readOnly } |
-                Should -Throw -ErrorId 'UnauthorizedOperation'
+                Should -Throw -ErrorId 'UnauthorizedOperation,Ec2Capacity.Commands.NewInterruptibleCapacityAllocationCommand'
             $journal = @(Get-EmulatorJournal -Emulator $emulator)
             $journal.Count | Should -Be 1
             $journal[0].dryRun | Should -BeTrue

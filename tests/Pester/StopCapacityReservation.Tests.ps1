@@ -102,7 +102,7 @@ Describe 'Stop-CapacityReservation' {
     }
 
     It '-WhatIf with read-only credentials is denied (PermissionDenied) and stops a runbook under -ErrorAction Stop' {
-        { Stop-CapacityReservation $seed.Source -WhatIf -ErrorAction Stop @readOnly } | Should -Throw -ErrorId 'UnauthorizedOperation'
+        { Stop-CapacityReservation $seed.Source -WhatIf -ErrorAction Stop @readOnly } | Should -Throw -ErrorId 'UnauthorizedOperation,Ec2Capacity.Commands.StopCapacityReservationCommand'
         $result = Invoke-Quietly { Stop-CapacityReservation $seed.Source -WhatIf @readOnly }
         $result.Errors[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
         (Get-ReservationState -Emulator $emulator -Id $seed.Source).state | Should -Be 'active'

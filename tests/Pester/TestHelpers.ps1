@@ -7,8 +7,8 @@
 #   }
 #   AfterAll { Stop-TestEmulator -Emulator $emulator }
 #
-# Nothing here builds: ./build.ps1 -Task Test runs `dotnet test Ec2Capacity.sln` first, which lays out module/bin/
-# and builds the emulator. Works on Windows PowerShell 5.1 and PowerShell 7.
+# Nothing here builds: `dotnet test Ec2Capacity.sln` builds module/bin/ and the emulator before it runs these suites
+# (tests/Ec2Capacity.Pester.Tests). Works on Windows PowerShell 5.1 and PowerShell 7.
 
 # Functions only (no script-scope variables): Pester 5 runs BeforeAll and It in different scopes.
 
@@ -71,60 +71,22 @@ function Import-Ec2Capacity {
     }
 }
 
+. (Join-Path $PSScriptRoot '../Ec2Capacity.Emulator/EmulatorProcess.ps1')
+
 function Get-EmulatorDll {
-    $configurations = @()
-    if ($env:EC2CAPACITY_CONFIGURATION) { $configurations += $env:EC2CAPACITY_CONFIGURATION }
-    $configurations += 'Debug', 'Release'
-    $candidates = foreach ($configuration in $configurations) {
-        $path = Join-Path (Get-RepoRoot) "tests/Ec2Capacity.Emulator/bin/$configuration/net10.0/Ec2Capacity.Emulator.dll"
-        if (Test-Path $path) { Get-Item $path }
-    }
-    if ($env:EC2CAPACITY_CONFIGURATION -and $candidates) {
-        return @($candidates)[0].FullName
-    }
-    $newest = $candidates | Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1
-    if (-not $newest) {
-        throw "The emulator is not built: run 'dotnet build Ec2Capacity.sln' (or ./build.ps1 -Task Test) first."
-    }
-    $newest.FullName
+    # The configuration the xunit host (or ./build.ps1 -Task Pester) built; Debug for a developer running Pester by hand.
+    $configuration = if ($env:EC2CAPACITY_CONFIGURATION) { $env:EC2CAPACITY_CONFIGURATION } else { 'Debug' }
+    Join-Path (Get-RepoRoot) "tests/Ec2Capacity.Emulator/bin/$configuration/net10.0/Ec2Capacity.Emulator.dll"
 }
 
 function Start-TestEmulator {
-    <# Starts the built emulator on a free port with its demo seed; returns { Url; Process; Log }. #>
-    $dll = Get-EmulatorDll
-    $log = Join-Path ([System.IO.Path]::GetTempPath()) ("ec2capacity-pester-{0}.log" -f [guid]::NewGuid())
-    # --port 0: the emulator takes a free port and prints it.
-    $process = Start-Process -FilePath 'dotnet' -ArgumentList @("`"$dll`"", '--port', '0') -PassThru -NoNewWindow `
-        -RedirectStandardOutput $log -RedirectStandardError "$log.err"
-    # Windows PowerShell reports ExitCode only when the handle was opened while the process ran.
-    $null = $process.Handle
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while ([DateTime]::UtcNow -lt $deadline) {
-        if ($process.HasExited) {
-            throw "The emulator exited with code $($process.ExitCode): $(Get-Content -Raw -Path "$log.err" -ErrorAction SilentlyContinue)"
-        }
-        $match = Select-String -Path $log -Pattern 'listening on (http://[^\s/]+)' -ErrorAction SilentlyContinue | Select-Object -First 1
-        if ($match) {
-            return [pscustomobject]@{
-                Url     = $match.Matches[0].Groups[1].Value + '/'
-                Process = $process
-                Log     = $log
-            }
-        }
-        Start-Sleep -Milliseconds 200
-    }
-    Stop-Process -Id $process.Id -Force -ErrorAction SilentlyContinue
-    throw "The emulator did not print 'listening on' within 60 seconds (log: $log)."
+    <# Starts the built emulator on a free port with its demo seed; returns { Url; Process }. #>
+    Start-EmulatorProcess -Dll (Get-EmulatorDll)
 }
 
 function Stop-TestEmulator {
     param($Emulator)
-    if ($null -eq $Emulator) { return }
-    if (-not $Emulator.Process.HasExited) {
-        Stop-Process -Id $Emulator.Process.Id -Force -ErrorAction SilentlyContinue
-        $null = $Emulator.Process.WaitForExit(10000)
-    }
-    Remove-Item -Path $Emulator.Log, "$($Emulator.Log).err" -Force -ErrorAction SilentlyContinue
+    Stop-EmulatorProcess -Emulator $Emulator
 }
 
 function Get-DemoSeedJson {
