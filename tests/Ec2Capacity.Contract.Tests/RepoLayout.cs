@@ -16,13 +16,6 @@ namespace Ec2Capacity.Contract.Tests
         public static string Manifest => Path.Combine(Root, "Ec2Capacity.psd1");
         public static string ModuleBin => Path.Combine(Root, "module", "bin");
         public static string CmdletAssembly => Path.Combine(ModuleBin, "Ec2Capacity.dll");
-        public static string EngineAssembly => Path.Combine(ModuleBin, "Ec2Capacity.Engine.dll");
-        public static string FormatFile => Path.Combine(Root, "module", "Ec2Capacity.format.ps1xml");
-        /// <summary>Where PowerShell looks for the help: the culture folder under the module base (the psd1's folder).</summary>
-        public static string HelpDir => Path.Combine(Root, "en-US");
-        public static string HelpSourceDir => Path.Combine(Root, "module", "help", "en-US");
-        public static string MamlHelp => Path.Combine(HelpDir, "Ec2Capacity.dll-Help.xml");
-        public static string AboutTopic => Path.Combine(HelpDir, "about_Ec2Capacity.help.txt");
 
         /// <summary>
         /// The reference System.Management.Automation.dll of PowerShellStandard.Library, as the csproj recorded it at build time

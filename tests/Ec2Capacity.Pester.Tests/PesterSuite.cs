@@ -46,7 +46,7 @@ namespace Ec2Capacity.Pester.Tests
         public static IReadOnlyList<(string File, string Name)> Discover()
         {
             var files = TestFiles().ToList();
-            var results = RunRunnerAsync(files, discoverOnly: true, DiscoveryTimeout).GetAwaiter().GetResult();
+            var results = RunAsync(files, discoverOnly: true).GetAwaiter().GetResult();
             var cases = new List<(string, string)>();
             foreach (var file in files)
             {
@@ -77,16 +77,16 @@ namespace Ec2Capacity.Pester.Tests
             await Slots.WaitAsync();
             try
             {
-                var results = await RunRunnerAsync(new[] { file }, discoverOnly: false, FileTimeout);
+                var results = await RunAsync(new[] { file }, discoverOnly: false);
                 return results.TryGetValue(file, out var outcomes) ? outcomes : new Dictionary<string, PesterOutcome>();
             }
             finally { Slots.Release(); }
         }
 
-        /// <summary>Runs Invoke-PesterRun.ps1 and reads its JSON: file → (unique test name → outcome).</summary>
-        private static async Task<Dictionary<string, Dictionary<string, PesterOutcome>>> RunRunnerAsync(
-            IReadOnlyList<string> files, bool discoverOnly, TimeSpan timeout)
+        /// <summary>Runs Invoke-PesterRun.ps1 on files relative to the repository; reads its JSON: file → (unique test name → outcome).</summary>
+        internal static async Task<Dictionary<string, Dictionary<string, PesterOutcome>>> RunAsync(IReadOnlyList<string> files, bool discoverOnly)
         {
+            var timeout = discoverOnly ? DiscoveryTimeout : FileTimeout;
             var resultFile = Path.Combine(Path.GetTempPath(), "ec2capacity-pester-" + Guid.NewGuid().ToString("N") + ".json");
             var arguments = new List<string>
             {

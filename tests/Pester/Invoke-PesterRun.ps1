@@ -37,6 +37,16 @@ function Get-ErrorText {
         }) -join "`n"
 }
 
+function Get-FailureText {
+    # A test that failed because its block's BeforeAll threw carries no error itself: the block has it.
+    param($Test)
+    $text = Get-ErrorText $Test.ErrorRecord
+    for ($block = $Test.Block; -not $text -and "$($Test.Result)" -eq 'Failed' -and $block; $block = $block.Parent) {
+        $text = Get-ErrorText $block.ErrorRecord
+    }
+    $text
+}
+
 function Expand-Name {
     # Discovery does not expand '<_>' or '<key>' of -ForEach data; both modes name tests this same way instead.
     param([string] $Name, $Data)
@@ -66,7 +76,7 @@ foreach ($test in $result.Tests) {
             File     = $test.ScriptBlock.File
             Name     = Get-TestName $test
             Result   = "$($test.Result)"
-            Message  = Get-ErrorText $test.ErrorRecord
+            Message  = Get-FailureText $test
             Duration = $test.Duration.TotalMilliseconds
         })
 }
