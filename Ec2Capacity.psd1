@@ -1,5 +1,5 @@
 @{
-    RootModule             = 'module/bin/Ec2Capacity.dll'
+    RootModule             = 'module/Ec2Capacity.psm1'
     ModuleVersion          = '0.1.0'
     GUID                   = '6f1d3c52-8a4e-4b7a-9d2c-3e5f7a9b1c40'
     Author                 = 'Ec2Capacity contributors'

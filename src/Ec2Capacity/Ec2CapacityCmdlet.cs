@@ -56,9 +56,13 @@ namespace Ec2Capacity
         [Alias("ST")]
         public string SessionToken { get; set; }
 
-        /// <summary>An AWSCredentials object (Get-AWSCredential, New-AWSCredential, or the SDK).</summary>
+        /// <summary>
+        /// AWS credentials: an Amazon.Runtime.AWSCredentials from any AWSSDK.Core in the session (Get-AWSCredential,
+        /// New-AWSCredential, the SDK) or AWS.Tools' session credentials object. Typed object because ours live in the
+        /// module's own load context: no other module's AWSCredentials could bind to that type.
+        /// </summary>
         [Parameter]
-        public AWSCredentials Credential { get; set; }
+        public object Credential { get; set; }
 
         /// <summary>Send requests to this URL instead of EC2's regional endpoint (the emulator, a VPC endpoint); signed for the resolved region.</summary>
         [Parameter]
@@ -98,6 +102,12 @@ namespace Ec2Capacity
         {
             var warning = ModuleInitializer.TakePendingWarning();
             if (warning != null) WriteWarning(warning);
+            var verdict = ModuleInitializer.CheckBeforeCmdlet();
+            if (verdict.Level == CompatibilityLevel.Fail)
+            {
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(verdict.Message), "AwsSdkCoreConflict",
+                    ErrorCategory.ResourceUnavailable, null));
+            }
         }
 
         protected override void EndProcessing()

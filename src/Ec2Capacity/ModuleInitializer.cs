@@ -12,14 +12,15 @@ namespace Ec2Capacity
     /// <summary>
     /// Runs when PowerShell imports the module and when it removes it.
     /// <list type="bullet">
+    /// <item>PowerShell 7: nothing to do. module/Ec2Capacity.psm1 loaded us into our own load context, where every
+    /// assembly we ship comes from our folder, whatever another module loaded.</item>
     /// <item>Windows PowerShell 5.1 (.NET Framework) applies no binding redirects to modules, and AWSSDK.Core's
     /// dependencies (System.Text.Json, System.Memory …) ask each other for assembly versions that differ from the
-    /// files that ship. An AssemblyResolve handler answers a request for ANY version of an assembly whose file ships in
-    /// the module's bin folder with that file (the rule: <see cref="ShippedAssemblies"/>). PowerShell 7 resolves from
-    /// the module folder itself, so the handler is installed on .NET Framework only.</item>
-    /// <item>The AWSSDK.Core already loaded in the session (AWS.Tools) is checked (<see cref="AwsSdkCompatibility"/>):
-    /// Fail stops the import with the message; Warn is kept and written as a warning by the first Ec2Capacity cmdlet
-    /// that runs (there is no host to write to during import).</item>
+    /// files that ship. An AssemblyResolve handler answers our own assemblies' requests for ANY version of a file we
+    /// ship with that file (the rule: <see cref="ShippedAssemblies"/>).</item>
+    /// <item>Windows PowerShell 5.1 has one AWSSDK.Core per session: the one already loaded (AWS.Tools) is checked
+    /// (<see cref="AwsSdkCompatibility"/>) at import, which a Fail stops, and again before the first cmdlet, for one
+    /// loaded after the import. A Warn is written by the first cmdlet (there is no host to write to during import).</item>
     /// </list>
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
@@ -35,11 +36,13 @@ namespace Ec2Capacity
         /// <summary>Called by PowerShell after it loaded the module's assembly.</summary>
         public void OnImport()
         {
-            if (IsNetFramework())
-            {
-                HookAssemblyResolve();
-            }
-            CheckAwsSdk();
+            if (!IsNetFramework()) return;
+            HookAssemblyResolve();
+            var verdict = CheckAwsSdk();
+            if (verdict.Level == CompatibilityLevel.Fail) throw new InvalidOperationException(verdict.Message);
+            if (verdict.Level == CompatibilityLevel.Warn) Interlocked.Exchange(ref _pendingWarning, verdict.Message);
+            // Load ours now: a module imported after us then gets our (newer) AWSSDK.Core instead of bringing an older one.
+            Assembly.LoadFrom(Path.Combine(_shipped.Folder, "AWSSDK.Core.dll"));
         }
 
         /// <summary>Called by PowerShell when the module is removed (Remove-Module).</summary>
@@ -57,6 +60,13 @@ namespace Ec2Capacity
 
         /// <summary>The AWSSDK.Core warning found at import, once: the first cmdlet that runs writes it.</summary>
         internal static string TakePendingWarning() => Interlocked.Exchange(ref _pendingWarning, null);
+
+        /// <summary>
+        /// Windows PowerShell 5.1, before a cmdlet touches the SDK: an AWSSDK.Core that another module loaded after our
+        /// import is the one our cmdlets would get. Ok on PowerShell 7, where ours is private.
+        /// </summary>
+        internal static CompatibilityVerdict CheckBeforeCmdlet() =>
+            IsNetFramework() ? CheckAwsSdk() : AwsSdkCompatibility.Evaluate(null, null);
 
         private static bool IsNetFramework() =>
             RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.OrdinalIgnoreCase);
@@ -76,7 +86,7 @@ namespace Ec2Capacity
         private static Assembly OnAssemblyResolve(object sender, ResolveEventArgs args)
         {
             if (_resolving) return null;
-            var path = _shipped?.Find(args.Name);
+            var path = _shipped?.Find(args.Name, args.RequestingAssembly?.Location);
             if (path == null || !File.Exists(path)) return null;
             try
             {
@@ -91,17 +101,6 @@ namespace Ec2Capacity
 
         // Kept out of OnImport so that the resolve handler is installed before anything touches AWSSDK.Core's dependencies.
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void CheckAwsSdk()
-        {
-            var verdict = AwsSdkCompatibility.CheckCurrentProcess();
-            switch (verdict.Level)
-            {
-                case CompatibilityLevel.Fail:
-                    throw new InvalidOperationException(verdict.Message);
-                case CompatibilityLevel.Warn:
-                    Interlocked.Exchange(ref _pendingWarning, verdict.Message);
-                    break;
-            }
-        }
+        private static CompatibilityVerdict CheckAwsSdk() => AwsSdkCompatibility.CheckCurrentProcess();
     }
 }

@@ -27,7 +27,7 @@ namespace Ec2Capacity.Contract.Tests
                 throw new InvalidOperationException($"{RepoLayout.CmdletAssembly} does not exist: build src/Ec2Capacity first (it lays out module/bin/).");
 
             var paths = new List<string>();
-            paths.AddRange(Directory.GetFiles(RepoLayout.ModuleBin, "*.dll"));
+            paths.AddRange(Directory.GetFiles(RepoLayout.DesktopBin, "*.dll"));
             paths.Add(RepoLayout.SmaReference);
             var shipped = new HashSet<string>(paths.Select(Path.GetFileName), StringComparer.OrdinalIgnoreCase);
             // Runtime assemblies only for names the module does not ship, so module/bin always wins.

@@ -25,12 +25,13 @@ namespace Ec2Capacity.Contract.Tests
             {
                 "Ec2Capacity.psd1",
                 "module/Ec2Capacity.format.ps1xml",
+                "module/Ec2Capacity.psm1",
                 "en-US/Ec2Capacity.dll-Help.xml",
                 "en-US/about_Ec2Capacity.help.txt",
             };
-            foreach (var dll in Directory.GetFiles(RepoLayout.ModuleBin, "*.dll"))
+            foreach (var dll in Directory.GetFiles(RepoLayout.ModuleBin, "*.dll", SearchOption.AllDirectories))
             {
-                expected.Add("module/bin/" + Path.GetFileName(dll));
+                expected.Add("module/bin/" + Path.GetRelativePath(RepoLayout.ModuleBin, dll).Replace('\\', '/'));
             }
 
             var actual = new SortedSet<string>(_package.Files(), StringComparer.Ordinal);
@@ -51,10 +52,10 @@ namespace Ec2Capacity.Contract.Tests
                 || f.IndexOf("xunit", StringComparison.OrdinalIgnoreCase) >= 0
                 || f.IndexOf("Benchmark", StringComparison.OrdinalIgnoreCase) >= 0).ToList();
             Assert.True(forbidden.Count == 0, "the package ships files it must not: " + string.Join(", ", forbidden));
-            Assert.Contains("module/bin/Ec2Capacity.dll", _package.Files());
-            Assert.Contains("module/bin/Ec2Capacity.Engine.dll", _package.Files());
-            Assert.Contains("module/bin/AWSSDK.Core.dll", _package.Files());
-            Assert.Contains("module/bin/AWSSDK.EC2.dll", _package.Files());
+            Assert.Contains("module/bin/Ec2Capacity.LoadContext.dll", _package.Files());
+            foreach (var edition in new[] { "Core", "Desktop" })
+                foreach (var dll in new[] { "Ec2Capacity.dll", "Ec2Capacity.Engine.dll", "AWSSDK.Core.dll", "AWSSDK.EC2.dll" })
+                    Assert.Contains($"module/bin/{edition}/{dll}", _package.Files());
         }
 
         [Fact]

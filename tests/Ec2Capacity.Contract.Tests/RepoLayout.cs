@@ -15,7 +15,9 @@ namespace Ec2Capacity.Contract.Tests
 
         public static string Manifest => Path.Combine(Root, "Ec2Capacity.psd1");
         public static string ModuleBin => Path.Combine(Root, "module", "bin");
-        public static string CmdletAssembly => Path.Combine(ModuleBin, "Ec2Capacity.dll");
+        /// <summary>The net472 build that Windows PowerShell 5.1 loads: the one whose closure only metadata can check here.</summary>
+        public static string DesktopBin => Path.Combine(ModuleBin, "Desktop");
+        public static string CmdletAssembly => Path.Combine(DesktopBin, "Ec2Capacity.dll");
 
         /// <summary>
         /// The reference System.Management.Automation.dll of PowerShellStandard.Library, as the csproj recorded it at build time

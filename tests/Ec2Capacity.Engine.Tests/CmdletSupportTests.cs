@@ -274,7 +274,18 @@ namespace Ec2Capacity.Engine.Tests
         [InlineData("AWSSDK.Core", "AWSSDK.Core.dll")]
         public void Any_version_of_a_shipped_assembly_is_answered_with_the_shipped_file(string request, string file)
         {
-            Assert.Equal(Path.Combine(Bin, file), Shipped().Find(request));
+            Assert.Equal(Path.Combine(Bin, file), Shipped().Find(request, Path.Combine(Bin, "Ec2Capacity.Engine.dll")));
+        }
+
+        [Theory]
+        [InlineData(null)] // the runtime could not tell who asked
+        [InlineData("/opt/microsoft/powershell/Modules/AWS.Tools.Common/AWS.Tools.Common.dll")] // another module
+        [InlineData("Ec2Capacity.Engine.dll")] // our name, but not our file
+        public void Nobody_else_is_answered_not_even_for_a_shipped_name(string requester)
+        {
+            var path = requester != null && !Path.IsPathRooted(requester) ? Path.Combine(Path.GetTempPath(), "elsewhere", requester) : requester;
+            Assert.Null(Shipped().Find("AWSSDK.Core, Version=4.0.0.0", path));
+            Assert.Null(Shipped().Find("System.Text.Json, Version=8.0.0.0", path));
         }
 
         [Theory]
@@ -288,7 +299,7 @@ namespace Ec2Capacity.Engine.Tests
         [InlineData("not, a=valid, name, ,,")]
         public void Everything_else_is_left_to_the_runtime(string request)
         {
-            Assert.Null(Shipped().Find(request));
+            Assert.Null(Shipped().Find(request, Path.Combine(Bin, "AWSSDK.Core.dll")));
         }
 
         [Fact]
@@ -301,7 +312,7 @@ namespace Ec2Capacity.Engine.Tests
                 File.WriteAllText(Path.Combine(dir.FullName, "B.pdb"), "");
                 var shipped = ShippedAssemblies.FromFolder(dir.FullName);
                 Assert.Equal(new[] { "A" }, shipped.Names.ToArray());
-                Assert.Equal(Path.Combine(dir.FullName, "A.dll"), shipped.Find("A, Version=1.2.3.4"));
+                Assert.Equal(Path.Combine(dir.FullName, "A.dll"), shipped.Find("A, Version=1.2.3.4", Path.Combine(dir.FullName, "A.dll")));
                 Assert.Empty(ShippedAssemblies.FromFolder(Path.Combine(dir.FullName, "missing")).Names);
             }
             finally

@@ -8,7 +8,7 @@
         @{ Name = 'AccessKey'; Type = 'System.String'; Aliases = @('AK') }
         @{ Name = 'SecretKey'; Type = 'System.String'; Aliases = @('SK', 'SecretAccessKey') }
         @{ Name = 'SessionToken'; Type = 'System.String'; Aliases = @('ST') }
-        @{ Name = 'Credential'; Type = 'Amazon.Runtime.AWSCredentials' }
+        @{ Name = 'Credential'; Type = 'System.Object' }
         @{ Name = 'EndpointUrl'; Type = 'System.String' }
     )
     Cmdlets = @(

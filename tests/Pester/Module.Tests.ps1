@@ -34,7 +34,7 @@ Describe 'The module as PowerShell sees it' {
     Context 'manifest' {
         It 'passes Test-ModuleManifest and declares both editions on .NET Framework 4.7.2+ and PowerShell 5.1+' {
             $manifest = Test-ModuleManifest -Path $manifestPath -ErrorAction Stop
-            $manifest.RootModule | Should -Be 'module/bin/Ec2Capacity.dll'
+            $manifest.RootModule | Should -Be 'module/Ec2Capacity.psm1'
             @($manifest.CompatiblePSEditions | Sort-Object) | Should -Be @('Core', 'Desktop')
             $manifest.PowerShellVersion | Should -Be ([version] '5.1')
             $manifest.DotNetFrameworkVersion | Should -Be ([version] '4.7.2')
@@ -70,8 +70,10 @@ Describe 'The module as PowerShell sees it' {
             $version = [version] (Import-PowerShellDataFile -Path $manifestPath).ModuleVersion
             $expected = [version]::new($version.Major, $version.Minor, [Math]::Max(0, $version.Build), [Math]::Max(0, $version.Revision))
             $module.Version | Should -Be $version
-            foreach ($name in 'Ec2Capacity.dll', 'Ec2Capacity.Engine.dll') {
-                [System.Reflection.AssemblyName]::GetAssemblyName((Join-Path $root "module/bin/$name")).Version | Should -Be $expected
+            foreach ($edition in 'Core', 'Desktop') {
+                foreach ($name in 'Ec2Capacity.dll', 'Ec2Capacity.Engine.dll') {
+                    [System.Reflection.AssemblyName]::GetAssemblyName((Join-Path $root "module/bin/$edition/$name")).Version | Should -Be $expected
+                }
             }
         }
 
@@ -140,7 +142,8 @@ Describe 'The module as PowerShell sees it' {
     Context 'views' {
         It 'every output type has a view whose columns name real properties' {
             foreach ($typeName in ($cmdlets.OutputType | Sort-Object -Unique)) {
-                $type = $typeName -as [type]
+                # Our types live in the module's load context, out of reach of [type] literals: ask the cmdlets for them.
+                $type = Get-Command -Module Ec2Capacity | ForEach-Object { $_.OutputType.Type } | Where-Object FullName -eq $typeName | Select-Object -First 1
                 $type | Should -Not -BeNullOrEmpty
                 $formats = @(Get-FormatData -TypeName $typeName)
                 $formats.Count | Should -BeGreaterThan 0 -Because "$typeName needs a view"

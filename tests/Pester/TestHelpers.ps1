@@ -65,9 +65,10 @@ function Get-DemoSeedInfo {
 function Import-Ec2Capacity {
     <# Imports the module from the repository root (the module base PowerShell finds help in). #>
     Import-Module (Join-Path (Get-RepoRoot) 'Ec2Capacity.psd1') -Force -ErrorAction Stop
-    # AWSSDK.Core is loaded lazily; tests that build credential objects need its types now.
+    # The module's AWSSDK.Core is private to its load context; tests that build credential objects load a copy into the
+    # default context, as AWS.Tools would (for the module these are credentials from another AWSSDK.Core).
     if (-not ('Amazon.Runtime.BasicAWSCredentials' -as [type])) {
-        Add-Type -Path (Join-Path (Get-RepoRoot) 'module/bin/AWSSDK.Core.dll')
+        Add-Type -Path (Join-Path (Get-RepoRoot) 'module/bin/Core/AWSSDK.Core.dll')
     }
 }
 

@@ -8,8 +8,9 @@ namespace Ec2Capacity.Engine
     /// <summary>
     /// The rule behind the module's AssemblyResolve handler on Windows PowerShell 5.1 (.NET Framework, no binding
     /// redirects for modules): a request for ANY version of an assembly whose file ships in the module's bin folder is
-    /// answered with that file. Everything else (PowerShell's own assemblies, resource satellites, names we do not
-    /// ship) is left to the runtime.
+    /// answered with that file, but only when the asking assembly is one of those files itself, so that no other
+    /// module is handed our copies. Everything else (PowerShell's own assemblies, resource satellites, names we do not
+    /// ship, requests from anyone else) is left to the runtime.
     /// </summary>
     public sealed class ShippedAssemblies
     {
@@ -42,11 +43,12 @@ namespace Ec2Capacity.Engine
 
         /// <summary>
         /// The path of the shipped file that answers a request for <paramref name="requestedAssemblyName"/> (a full or
-        /// simple assembly name, any version, culture neutral), or null when the module does not ship it.
+        /// simple assembly name, any version, culture neutral) made by the assembly loaded from
+        /// <paramref name="requestingAssemblyPath"/>, or null when the module does not ship it or someone else asks.
         /// </summary>
-        public string Find(string requestedAssemblyName)
+        public string Find(string requestedAssemblyName, string requestingAssemblyPath)
         {
-            if (string.IsNullOrWhiteSpace(requestedAssemblyName)) return null;
+            if (string.IsNullOrWhiteSpace(requestedAssemblyName) || !IsShippedFile(requestingAssemblyPath)) return null;
             AssemblyName parsed;
             try
             {
@@ -62,6 +64,14 @@ namespace Ec2Capacity.Engine
             var culture = parsed.CultureName;
             if (!string.IsNullOrEmpty(culture)) return null;
             return _bySimpleName.TryGetValue(simple, out var path) ? path : null;
+        }
+
+        private bool IsShippedFile(string path)
+        {
+            if (string.IsNullOrEmpty(path)) return false;
+            var name = Path.GetFileNameWithoutExtension(path);
+            return _bySimpleName.TryGetValue(name, out var shipped)
+                && string.Equals(Path.GetFullPath(shipped), Path.GetFullPath(path), StringComparison.OrdinalIgnoreCase);
         }
 
         private static bool IsNeverAnswered(string simpleName) =>

@@ -151,9 +151,12 @@ namespace Ec2Capacity.Engine
             return null;
         }
 
+        // Windows PowerShell 5.1 only (PowerShell 7 keeps our AWSSDK.Core private). Our AWSSDK.Core loads when our
+        // module is imported, and AWS.Tools accepts a newer AWSSDK.Core than its own, so importing us first works.
         private static string Remedy(string builtAgainst) =>
-            "To fix it, start a new PowerShell session and import Ec2Capacity before any AWS.Tools module, "
-            + $"or update AWS.Tools (Update-AWSToolsModule) so that its AWSSDK.Core is {builtAgainst} or newer.";
+            "To fix it in Windows PowerShell 5.1, start a new session and run Import-Module Ec2Capacity before any AWS.Tools "
+            + $"module (or AWSPowerShell), or update AWS.Tools (Update-AWSToolsModule) so that its AWSSDK.Core is {builtAgainst} "
+            + "or newer. PowerShell 7.4+ has no such conflict.";
 
         private static bool TryParse(string text, out Version version)
         {
