@@ -105,6 +105,7 @@ function Invoke-PesterHere {
     New-Item -ItemType Directory -Path $results -Force | Out-Null
     $resultFile = Join-Path $results "Pester-$($PSVersionTable.PSEdition).json"
     $env:EC2CAPACITY_CONFIGURATION = $Configuration
+    $env:EC2CAPACITY_NUGET_PACKAGES = $packages
     # A child process of this same PowerShell: a fresh session, as the tests expect, and no DLL locked here.
     $exe, $leading = Get-ThisPowerShell; $leading = @($leading)
     & $exe @leading -NoProfile -NonInteractive -File (Join-Path $root 'tests/Pester/Invoke-PesterRun.ps1') `

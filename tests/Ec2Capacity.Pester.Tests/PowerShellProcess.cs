@@ -19,6 +19,7 @@ namespace Ec2Capacity.Pester.Tests
         public static string PesterModule { get; } = Metadata("PesterModule");
         public static string PowerShellVersion { get; } = Metadata("PowerShellVersion");
         public static string Configuration { get; } = Metadata("Configuration");
+        public static string NuGetPackageRoot { get; } = Metadata("NuGetPackageRoot");
         public static string Runner { get; } = Path.Combine(RepoRoot, "tests", "Pester", "Invoke-PesterRun.ps1");
     }
 
@@ -57,6 +58,8 @@ namespace Ec2Capacity.Pester.Tests
             start.Environment["POWERSHELL_UPDATECHECK"] = "Off";
             start.Environment["NO_COLOR"] = "1";
             start.Environment["EC2CAPACITY_CONFIGURATION"] = Layout.Configuration;
+            // Where the suites find the other AWSSDK.Core files this project downloaded.
+            start.Environment["EC2CAPACITY_NUGET_PACKAGES"] = Layout.NuGetPackageRoot;
 
             var output = new StringBuilder();
             using var process = new Process { StartInfo = start };
