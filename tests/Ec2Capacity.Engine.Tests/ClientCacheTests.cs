@@ -237,5 +237,21 @@ namespace Ec2Capacity.Engine.Tests
             Assert.Throws<ArgumentOutOfRangeException>(() => new Ec2ClientCache(new Ec2ClientSettings { Timeout = TimeSpan.Zero }));
             Assert.Throws<ArgumentOutOfRangeException>(() => new Ec2ClientCache(new Ec2ClientSettings { MaxBackoff = TimeSpan.FromSeconds(-1) }));
         }
+
+        [Fact]
+        public void New_credentials_objects_all_day_keep_at_most_Capacity_clients_and_the_newest_stays_cached()
+        {
+            var cache = new Ec2ClientCache(new Ec2ClientSettings(), (connection, settings) => Ec2ClientCache.CreateClient(connection, settings));
+            ResolvedConnection last = null;
+            for (int i = 0; i < Ec2ClientCache.Capacity * 3; i++)
+            {
+                // Refreshing credentials are keyed by the object: every new object is a new key.
+                last = ResolvedConnection.Create(new AnonymousAWSCredentials(), "eu-west-1");
+                cache.GetClient(last);
+                Assert.True(cache.ClientCount <= Ec2ClientCache.Capacity, $"{cache.ClientCount} clients after {i + 1} objects");
+            }
+            Assert.Equal(Ec2ClientCache.Capacity, cache.ClientCount);
+            Assert.Same(cache.GetClient(last), cache.GetClient(last));
+        }
     }
 }

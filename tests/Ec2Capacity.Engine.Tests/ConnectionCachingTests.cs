@@ -287,6 +287,31 @@ namespace Ec2Capacity.Engine.Tests
         }
 
         [Fact]
+        public void An_edited_role_profile_is_a_new_identity_and_a_new_client_not_the_old_one_under_the_same_name()
+        {
+            var env = new LiveEnvironment();
+            using var files = new ProfileFiles(env);
+            var resolver = new ConnectionResolver(env) { AllowInstanceCredentials = false, AllowInstanceRegion = false, UseSdkProfileStore = false };
+            var options = new ConnectionOptions { ProfileName = "ops", Region = "eu-west-1" };
+            string RoleProfile(string role) =>
+                $"[base]\naws_access_key_id = {NewAk()}\naws_secret_access_key = {ProfileSk}\n[ops]\nrole_arn = arn:aws:iam::123456789012:role/{role}\nsource_profile = base\n";
+
+            File.WriteAllText(files.CredentialsPath, RoleProfile("Reader"));
+            var first = resolver.Resolve(options);
+            var again = resolver.Resolve(options);
+            File.WriteAllText(files.CredentialsPath, RoleProfile("Admin"));
+            var edited = resolver.Resolve(options);
+
+            Assert.IsNotType<BasicAWSCredentials>(first.Credentials); // an assume-role credentials object, built by AWSSDK.Core
+            Assert.Equal(first.CacheKey, again.CacheKey);
+            Assert.NotEqual(first.CacheKey, edited.CacheKey);
+            var cache = new Ec2ClientCache();
+            Assert.NotSame(cache.GetClient(first), cache.GetClient(edited));
+            AssertNoSecret(first.CacheKey);
+            AssertNoSecret(edited.CacheKey);
+        }
+
+        [Fact]
         public void Credential_objects_and_stored_sessions_are_taken_as_given_on_every_call_without_reading_profile_files()
         {
             var env = new LiveEnvironment();

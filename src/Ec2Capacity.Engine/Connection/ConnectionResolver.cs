@@ -332,6 +332,7 @@ namespace Ec2Capacity.Engine
         private static Found FromSdkProfile(string name, string location, string label, bool required)
         {
             AWSCredentials credentials = null;
+            string definition = null;
             Exception failure = null;
             try
             {
@@ -340,6 +341,7 @@ namespace Ec2Capacity.Engine
                 {
                     if (!profile.CanCreateAWSCredentials) return new Found { Source = label };
                     credentials = AWSCredentialsFactory.GetAWSCredentials(profile, chain);
+                    definition = ProfileDefinition.Of(profile, chain);
                 }
             }
             catch (Exception e) when (!(e is OutOfMemoryException))
@@ -354,7 +356,8 @@ namespace Ec2Capacity.Engine
                     + (failure != null ? ": " + failure.Message : ".") ,
                     ConnectionErrorIds.ProfileCredentialsUnavailable, failure);
             }
-            var accessKeyId = ResolvedConnection.StaticAccessKeyId(credentials, out var identity, "profile:" + (location ?? "sdk") + "#" + name);
+            // Keyed by what decides the identity, not the name: an edited role, SSO or process profile is a new client.
+            var accessKeyId = ResolvedConnection.StaticAccessKeyId(credentials, out var identity, "profile:" + (location ?? "sdk") + "#" + name + "#" + definition);
             return new Found { Credentials = credentials, Source = label, Identity = identity, AccessKeyId = accessKeyId };
         }
 

@@ -61,11 +61,16 @@ namespace Ec2Capacity.Engine
     /// <summary>
     /// One EC2 client per (credentials, region, endpoint), shared by every cmdlet call in the process (runspaces and
     /// <c>ForEach-Object -Parallel</c> included) and built once even when many threads ask at the same moment.
-    /// Keys never hold a secret in clear (see <see cref="ResolvedConnection"/>).
+    /// Keys never hold a secret in clear (see <see cref="ResolvedConnection"/>). At most <see cref="Capacity"/>
+    /// clients are kept: a session that makes new credentials objects all day must not grow without end.
     /// </summary>
     public sealed class Ec2ClientCache
     {
+        /// <summary>How many clients are kept; the oldest is forgotten first (not disposed: a call may still use it).</summary>
+        public const int Capacity = 64;
+
         private readonly ConcurrentDictionary<string, Lazy<IAmazonEC2>> _clients = new ConcurrentDictionary<string, Lazy<IAmazonEC2>>(StringComparer.Ordinal);
+        private readonly ConcurrentQueue<string> _added = new ConcurrentQueue<string>();
         private readonly Func<ResolvedConnection, Ec2ClientSettings, IAmazonEC2> _factory;
 
         /// <summary>The cache cmdlets use, with production settings.</summary>
@@ -97,8 +102,20 @@ namespace Ec2Capacity.Engine
 
         private IAmazonEC2 GetOrBuild(ResolvedConnection connection)
         {
-            var lazy = _clients.GetOrAdd(connection.CacheKey,
-                _ => new Lazy<IAmazonEC2>(() => _factory(connection, Settings), LazyThreadSafetyMode.ExecutionAndPublication));
+            var created = false;
+            var lazy = _clients.GetOrAdd(connection.CacheKey, _ =>
+            {
+                created = true;
+                return new Lazy<IAmazonEC2>(() => _factory(connection, Settings), LazyThreadSafetyMode.ExecutionAndPublication);
+            });
+            if (created)
+            {
+                _added.Enqueue(connection.CacheKey);
+                while (_clients.Count > Capacity && _added.TryDequeue(out var oldest))
+                {
+                    if (oldest != connection.CacheKey) _clients.TryRemove(oldest, out _);
+                }
+            }
             try
             {
                 return lazy.Value;
@@ -116,7 +133,11 @@ namespace Ec2Capacity.Engine
         /// Forgets every client (for example after credentials were rotated). Clients are not disposed: calls on other
         /// threads may still be using them; they are collected when the last call ends.
         /// </summary>
-        public void Clear() => _clients.Clear();
+        public void Clear()
+        {
+            _clients.Clear();
+            while (_added.TryDequeue(out _)) { }
+        }
 
         /// <summary>
         /// Builds an uncached client: SDK standard retry mode, <see cref="Ec2ClientSettings.MaxAttempts"/> attempts,
