@@ -7,6 +7,8 @@ BeforeDiscovery {
         @{ Core = '4.0.3.3 netstandard2.0'; Version = '4.0.3.3'; Framework = 'netstandard2.0' }
         @{ Core = '4.0.3.3 net8.0'; Version = '4.0.3.3'; Framework = 'net8.0' }
         @{ Core = '4.1.0 net8.0'; Version = '4.1.0'; Framework = 'net8.0' }
+        # Our own version, but the file from another folder (the net8.0 build that once passed a version-only check).
+        @{ Core = '4.0.102.19 net8.0'; Version = '4.0.102.19'; Framework = 'net8.0' }
     )
     $cases = foreach ($core in $cores) {
         foreach ($order in 'before', 'after') { $core + @{ Order = $order } }
@@ -64,6 +66,23 @@ Describe 'Beside another AWSSDK.Core in one session' {
 
     AfterAll {
         Stop-TestEmulator -Emulator $emulator
+    }
+
+    It 'imports again with -Force and after Remove-Module in the same session, and keeps working' {
+        $r = Start-Job -ArgumentList (Get-RepoRoot), $emulator.Url, $seed -ScriptBlock {
+            param($Root, $Url, $Seed)
+            $ErrorActionPreference = 'Stop'
+            $call = @{ EndpointUrl = $Url; Region = 'us-east-1'; AccessKey = $Seed.AccessKeyId; SecretKey = $Seed.SecretAccessKey }
+            Import-Module (Join-Path $Root 'Ec2Capacity.psd1')
+            $a = (Get-CapacityReservationUsage $Seed.Source @call).TotalInstanceCount
+            Import-Module (Join-Path $Root 'Ec2Capacity.psd1') -Force
+            $b = (Get-CapacityReservationUsage $Seed.Source @call).TotalInstanceCount
+            Remove-Module Ec2Capacity
+            Import-Module (Join-Path $Root 'Ec2Capacity.psd1')
+            $c = (Get-CapacityReservationUsage $Seed.Source @call).TotalInstanceCount
+            @($a, $b, $c, @(Get-Command -Module Ec2Capacity).Count)
+        } | Receive-Job -Wait -AutoRemoveJob
+        $r | Should -Be @(10, 10, 10, 5)
     }
 
     It 'AWSSDK.Core <Core> loaded <Order> Import-Module: both modules work, and credentials cross over' -ForEach $cases {
