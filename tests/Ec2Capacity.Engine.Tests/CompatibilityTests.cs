@@ -36,7 +36,7 @@ namespace Ec2Capacity.Engine.Tests
             // Names both versions and the remedy.
             Assert.Contains(Ours, verdict.Message);
             Assert.Contains(loaded, verdict.Message);
-            Assert.Contains("start a new PowerShell session and import Ec2Capacity before any AWS.Tools module", verdict.Message);
+            Assert.Contains("Windows PowerShell 5.1, start a new session and run Import-Module Ec2Capacity before any AWS.Tools module", verdict.Message);
             Assert.Contains("update AWS.Tools", verdict.Message);
             Assert.Contains(verdict.Level.ToString(), verdict.ToString());
         }

@@ -52,7 +52,7 @@ namespace Ec2Capacity.Reliability.Tests
                 if (verdict.Level == CompatibilityLevel.Ok) continue;
                 notOk++;
                 bool complete = verdict.Message.Contains(ours, StringComparison.Ordinal) && verdict.Message.Contains(loaded, StringComparison.Ordinal)
-                    && verdict.Message.Contains("Update-AWSToolsModule", StringComparison.Ordinal) && verdict.Message.Contains("new PowerShell session", StringComparison.Ordinal);
+                    && verdict.Message.Contains("Update-AWSToolsModule", StringComparison.Ordinal) && verdict.Message.Contains("start a new session and run Import-Module Ec2Capacity before any AWS.Tools module", StringComparison.Ordinal);
                 if (complete) messagesComplete++;
                 else figures.Note($"{loaded}: message lacks a version or the remedy: {verdict.Message}");
             }
