@@ -15,6 +15,8 @@ namespace Ec2Capacity.Engine
         public const string ProfileCredentialsUnavailable = "ProfileCredentialsUnavailable";
         /// <summary>-AccessKey without -SecretKey, the reverse, or -SessionToken without both.</summary>
         public const string IncompleteKeys = "IncompleteKeys";
+        /// <summary>A key or token holds a control or non-ASCII character (it would go into an HTTP header as it is).</summary>
+        public const string InvalidCredentialText = "InvalidCredentialText";
         /// <summary>-Credential or $StoredAWSCredentials holds something that is not AWS credentials.</summary>
         public const string InvalidCredential = "InvalidCredential";
         /// <summary>A region text that is not a region's system name.</summary>

@@ -97,6 +97,7 @@ namespace Ec2Capacity.Engine
             // The shared files are read only when a step that needs them is reached (not at all for explicit keys and region).
             var files = new ProfileFilesOnDemand(Environment, Given(options.ProfileLocation));
             var credentials = ResolveCredentials(options, files);
+            RefuseUnsafeKeyText(credentials);
             var region = ResolveRegion(options, files);
             return new ResolvedConnection(credentials.Credentials, credentials.AccessKeyId, credentials.Source, credentials.Identity,
                 region.Key, region.Value, endpoint);
@@ -119,6 +120,34 @@ namespace Ec2Capacity.Engine
         }
 
         // ----- credentials -------------------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Keys and tokens go into HTTP headers as they are: a line break would inject a header, a non-ASCII character
+        /// breaks the request. Checked for fixed keys from every source, before any request; the value is never shown.
+        /// </summary>
+        private static void RefuseUnsafeKeyText(Found found)
+        {
+            if (found.AccessKeyId == null) return; // refreshing credentials: their keys come from AWS, not from a person
+            var keys = found.Credentials.GetCredentials();
+            Check(keys.AccessKey, "access key ID");
+            Check(keys.SecretKey, "secret access key");
+            Check(keys.Token, "session token");
+
+            void Check(string text, string what)
+            {
+                if (string.IsNullOrEmpty(text)) return;
+                for (int i = 0; i < text.Length; i++)
+                {
+                    char c = text[i];
+                    if (c >= 0x20 && c <= 0x7e) continue;
+                    var kind = c == '\r' || c == '\n' ? "a line break" : c < 0x20 || c == 0x7f ? "a control character" : "a non-ASCII character";
+                    throw new ConnectionResolutionException(
+                        $"The {what} from {found.Source} contains {kind} at position {i + 1}, so it was not sent. AWS keys and tokens "
+                        + "are printable ASCII: check how the value was set (a pasted line break or quote, a typographic character).",
+                        ConnectionErrorIds.InvalidCredentialText);
+                }
+            }
+        }
 
         private sealed class Found
         {

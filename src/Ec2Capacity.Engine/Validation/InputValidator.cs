@@ -87,7 +87,13 @@ namespace Ec2Capacity.Engine
                 if (key.Length > 127) throw new InputValidationException(parameterName, form, $"The tag key {Quote(key)} is {key.Length} characters long.");
                 if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase)) throw new InputValidationException(parameterName, form, $"The tag key {Quote(key)} uses the reserved prefix 'aws:'.");
                 if (!seen.Add(key)) throw new InputValidationException(parameterName, form, $"The tag key {Quote(key)} appears twice.");
-                var value = entry.Value?.ToString() ?? string.Empty;
+                var raw = entry.Value;
+                if (raw != null && raw.GetType().FullName == "System.Management.Automation.PSObject")
+                    raw = raw.GetType().GetProperty("BaseObject")?.GetValue(raw, null) ?? raw;
+                // A list or a nested hashtable would be sent as its type name (System.Object[]): refuse it instead.
+                if (raw is IEnumerable && !(raw is string))
+                    throw new InputValidationException(parameterName, form, $"The value of tag {Quote(key)} is a {raw.GetType().Name}; a tag value is one string or number.");
+                var value = raw?.ToString() ?? string.Empty;
                 if (value.Length > 256) throw new InputValidationException(parameterName, form, $"The value of tag {Quote(key)} is {value.Length} characters long.");
                 result.Add(new KeyValuePair<string, string>(key, value));
             }
