@@ -119,19 +119,35 @@ namespace Ec2Capacity.Engine.Tests
         [InlineData("")]
         [InlineData("   ")]
         [InlineData("\t")]
-        public void A_blank_cell_is_not_given(string value)
+        [InlineData(null)]
+        public void A_blank_count_is_not_given_never_zero(string value) =>
+            Assert.Null(CmdletValues.WholeNumber(value, "TargetInstanceCount", "a whole number"));
+
+        [Fact]
+        public void Whole_numbers_as_text_or_numbers_are_taken()
         {
-            Assert.Null(CmdletValues.BlankToNull(value));
+            Assert.Equal(3, CmdletValues.WholeNumber(" 3 ", "TargetInstanceCount", "a whole number"));
+            Assert.Equal(0, CmdletValues.WholeNumber(0, "TargetInstanceCount", "a whole number"));
+            Assert.Equal(2, CmdletValues.WholeNumber(2.0, "TargetInstanceCount", "a whole number"));
+            Assert.Equal(7, CmdletValues.WholeNumber(7L, "TargetInstanceCount", "a whole number"));
+        }
+
+        [Theory]
+        [InlineData("two", "'two' is not a whole number.")]
+        [InlineData("1.5", "'1.5' is not a whole number.")]
+        [InlineData("0x10", "'0x10' is not a whole number.")]
+        public void Anything_else_is_refused_naming_the_value_never_rounded(string value, string problem)
+        {
+            var e = Assert.Throws<InputValidationException>(() => CmdletValues.WholeNumber(value, "TargetInstanceCount", "a whole number from 0 to 1000"));
+            Assert.Equal("-TargetInstanceCount: " + problem + " Expected a whole number from 0 to 1000.", e.Message);
+            Assert.Contains("1.5 is not a whole number.", Assert.Throws<InputValidationException>(() => CmdletValues.WholeNumber(1.5, "X", "y")).Message);
         }
 
         [Fact]
-        public void Other_values_pass_unchanged()
+        public void A_count_that_must_be_given_refuses_a_blank()
         {
-            Assert.Equal("3", CmdletValues.BlankToNull("3"));
-            Assert.Equal(0, CmdletValues.BlankToNull(0));
-            Assert.Null(CmdletValues.BlankToNull(null));
-            var o = new object();
-            Assert.Same(o, CmdletValues.BlankToNull(o));
+            var e = Assert.Throws<InputValidationException>(() => CmdletValues.WholeNumber("", "InstanceCount", "a whole number from 1 to 1000", blankIsNotGiven: false));
+            Assert.Equal("-InstanceCount: The value is blank. Expected a whole number from 1 to 1000.", e.Message);
         }
 
         [Fact]

@@ -190,6 +190,45 @@ Describe 'New-InterruptibleCapacityAllocation and Update-InterruptibleCapacityAl
             @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 0
         }
 
+        It 'a CSV count that is not a whole number (<_>) is an error for that row naming the value; the other rows run' -ForEach 'two', '1.5', '-1x' {
+            $csv = Join-Path $TestDrive 'bad.csv'
+            @(
+                [pscustomobject]@{ CapacityReservationId = $seed.SourceWithAllocation; TargetInstanceCount = $_ }
+                [pscustomobject]@{ CapacityReservationId = $seed.SourceWithAllocation; TargetInstanceCount = '3' }
+            ) | Export-Csv -Path $csv -NoTypeInformation
+
+            # With -ZeroSizePreference given, a dropped count would silently turn the row into a preference-only change.
+            $result = Invoke-Quietly {
+                Import-Csv $csv | Update-InterruptibleCapacityAllocation -ZeroSizePreference retain -WhatIf @demo -ErrorAction SilentlyContinue -ErrorVariable +errs
+                $errs
+            }
+
+            $result.Errors.Count | Should -Be 1
+            "$($result.Errors[0])" | Should -Match ([regex]::Escape("-TargetInstanceCount: '$_' is not a whole number. Expected a whole number from 0 to 1000"))
+            $journal = @(Get-EmulatorJournal -Emulator $emulator)
+            $journal.Count | Should -Be 1 -Because 'only the good row is sent'
+            $journal[0].parameters.TargetInstanceCount | Should -Be '3'
+        }
+
+        It 'a count given as 1.5 on the command line is refused, not rounded to 2' {
+            { Update-InterruptibleCapacityAllocation $seed.SourceWithAllocation -TargetInstanceCount 1.5 -Force @demo } |
+                Should -Throw -ErrorId 'ParameterArgumentTransformationError,Ec2Capacity.Commands.UpdateInterruptibleCapacityAllocationCommand'
+            @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 0
+        }
+
+        It 'a blank InstanceCount cell for New says it is blank, and the other rows run' {
+            $rows = @(
+                [pscustomobject]@{ CapacityReservationId = $seed.Source; InstanceCount = '' }
+                [pscustomobject]@{ CapacityReservationId = $seed.Source; InstanceCount = '2' }
+            )
+            $result = Invoke-Quietly { $rows | New-InterruptibleCapacityAllocation -WhatIf @demo -ErrorAction SilentlyContinue -ErrorVariable +errs; $errs }
+
+            $result.Errors.Count | Should -Be 1
+            "$($result.Errors[0])" | Should -Match ([regex]::Escape('-InstanceCount: The value is blank. Expected a whole number from 1 to 1000'))
+            "$($result.Errors[0])" | Should -Not -Match 'The 0 argument'
+            @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 1
+        }
+
         It 'changes only the zero-size preference' {
             $updated = Update-InterruptibleCapacityAllocation -CapacityReservationId $seed.SourceWithAllocation -ZeroSizePreference default -Force @demo
             $updated | Should -Not -BeNullOrEmpty

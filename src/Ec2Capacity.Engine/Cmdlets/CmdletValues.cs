@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 
 namespace Ec2Capacity.Engine
 {
@@ -7,11 +8,38 @@ namespace Ec2Capacity.Engine
     public static class CmdletValues
     {
         /// <summary>
-        /// A blank string (an empty CSV cell) means "not given": null. PowerShell would otherwise convert '' to 0 for an
-        /// integer parameter, which for -TargetInstanceCount would reclaim everything. Other values pass unchanged.
+        /// A count as it arrives from the command line or a CSV cell. Blank (an empty cell) or null means "not given":
+        /// null, never 0 (PowerShell would convert '' to 0, which for -TargetInstanceCount reclaims everything). A whole
+        /// number, as a number or as text, is that number. Anything else ('two', 1.5) is refused naming the value,
+        /// never rounded nor dropped.
         /// </summary>
-        public static object BlankToNull(object value) =>
-            value is string s && s.Trim().Length == 0 ? null : value;
+        /// <param name="blankIsNotGiven">False for a count that must be given (New's -InstanceCount): blank is then an error.</param>
+        public static int? WholeNumber(object value, string parameterName, string acceptedForm, bool blankIsNotGiven = true)
+        {
+            if (!blankIsNotGiven && (value == null || value is string blank && blank.Trim().Length == 0))
+                throw new InputValidationException(parameterName, acceptedForm, "The value is blank.");
+            switch (value)
+            {
+                case null:
+                    return null;
+                case string text:
+                    if (text.Trim().Length == 0) return null;
+                    if (int.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed)) return parsed;
+                    throw new InputValidationException(parameterName, acceptedForm, $"{InputValidator.Quote(text)} is not a whole number.");
+                case int whole:
+                    return whole;
+                case long _: case short _: case byte _: case sbyte _: case uint _: case ushort _: case ulong _:
+                    var wide = Convert.ToDecimal(value, CultureInfo.InvariantCulture);
+                    if (wide >= int.MinValue && wide <= int.MaxValue) return (int)wide;
+                    throw new InputValidationException(parameterName, acceptedForm, $"{wide.ToString(CultureInfo.InvariantCulture)} is out of range.");
+                case double _: case float _: case decimal _:
+                    var number = Convert.ToDecimal(value, CultureInfo.InvariantCulture);
+                    if (decimal.Truncate(number) == number && number >= int.MinValue && number <= int.MaxValue) return (int)number;
+                    throw new InputValidationException(parameterName, acceptedForm, $"{number.ToString(CultureInfo.InvariantCulture)} is not a whole number.");
+                default:
+                    throw new InputValidationException(parameterName, acceptedForm, $"A value of type {value.GetType().Name} is not a whole number.");
+            }
+        }
 
         /// <summary>
         /// The IDs of one parameter value, each once, in first-seen order (duplicates are collapsed, not rejected).

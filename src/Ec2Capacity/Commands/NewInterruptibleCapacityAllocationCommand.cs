@@ -23,6 +23,9 @@ namespace Ec2Capacity.Commands
 
         /// <summary>Instances to lend, 1 to 1000.</summary>
         [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        // AllowEmptyString: a blank CSV cell reaches WholeNumber, which says it is blank, instead of a null-argument message.
+        [AllowEmptyString]
+        [WholeNumber("InstanceCount", "a whole number from 1 to 1000", BlankIsNotGiven = false)]
         [ValidateRange(1, 1000)]
         public int InstanceCount { get; set; }
 
