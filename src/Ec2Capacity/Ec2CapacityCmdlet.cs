@@ -100,6 +100,7 @@ namespace Ec2Capacity
 
         protected override void BeginProcessing()
         {
+            _regionOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Region));
             var warning = ModuleInitializer.TakePendingWarning();
             if (warning != null) WriteWarning(warning);
             var verdict = ModuleInitializer.CheckBeforeCmdlet();
@@ -109,6 +110,8 @@ namespace Ec2Capacity
                     ErrorCategory.ResourceUnavailable, null));
             }
         }
+
+        private bool _regionOnCommandLine;
 
         protected override void EndProcessing()
         {
@@ -152,7 +155,13 @@ namespace Ec2Capacity
         /// this is resolved per record (and remembered per region value for the rest of the pipeline). A connection
         /// that cannot be resolved terminates the cmdlet. -Verbose says where credentials and region came from.
         /// </summary>
-        protected Ec2Context Connect()
+        /// <summary>
+        /// The connection for the current record, or null when only this record cannot have one (its own Region, bound
+        /// from the pipeline, is invalid or blank with no fallback): that is written as this record's error and the
+        /// caller skips the record. A failure no record can escape (no credentials anywhere) stops the command.
+        /// </summary>
+        /// <param name="record">What the current record is about (its ID), the TargetObject of a record-level error.</param>
+        protected Ec2Context Connect(object record)
         {
             var key = Region ?? string.Empty;
             if (_contexts.TryGetValue(key, out var cached)) return cached;
@@ -177,6 +186,13 @@ namespace Ec2Capacity
             }
             catch (ConnectionResolutionException e)
             {
+                var regionOfThisRecord = !_regionOnCommandLine && MyInvocation.BoundParameters.ContainsKey(nameof(Region))
+                    && (e.ErrorId == ConnectionErrorIds.InvalidRegion || e.ErrorId == ConnectionErrorIds.NoRegion);
+                if (regionOfThisRecord)
+                {
+                    WriteError(ErrorRecords.FromConnectionFailure(e, record));
+                    return null;
+                }
                 ThrowTerminatingError(ErrorRecords.FromConnectionFailure(e));
                 throw; // not reached: ThrowTerminatingError always throws
             }

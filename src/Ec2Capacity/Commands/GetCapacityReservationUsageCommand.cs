@@ -24,7 +24,8 @@ namespace Ec2Capacity.Commands
 
         protected override void ProcessRecord()
         {
-            var context = Connect();
+            var context = Connect(CapacityReservationId);
+            if (context == null) return;
             var service = new CapacityReservationUsageService(context);
             int? pageSize = MyInvocation.BoundParameters.ContainsKey(nameof(PageSize)) ? PageSize : (int?)null;
             bool whatIf = WhatIfRequested;

@@ -53,7 +53,8 @@ namespace Ec2Capacity.Commands
 
         protected override void ProcessRecord()
         {
-            var context = Connect();
+            var context = Connect(CapacityReservationId);
+            if (context == null) return;
             var service = new InterruptibleAllocationService(context);
             var id = CapacityReservationId;
             var request = new CreateAllocationRequest

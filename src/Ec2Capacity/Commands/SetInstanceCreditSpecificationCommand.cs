@@ -64,7 +64,9 @@ namespace Ec2Capacity.Commands
 
         protected override void ProcessRecord()
         {
-            var lane = GetLane(Connect());
+            var context = Connect(InstanceId);
+            if (context == null) return;
+            var lane = GetLane(context);
             foreach (var id in CmdletValues.Distinct(InstanceId))
             {
                 CreditChange change;

@@ -36,7 +36,8 @@ namespace Ec2Capacity.Commands
 
         protected override void ProcessRecord()
         {
-            var context = Connect();
+            var context = Connect(CapacityReservationId);
+            if (context == null) return;
             var service = new CapacityReservationCancellationService(context);
             bool whatIf = WhatIfRequested;
 

@@ -1,0 +1,81 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+
+# Issue 13: pipelines that never surprise.
+Describe 'Pipelines' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+        Import-Ec2Capacity
+        $seed = Get-DemoSeedInfo
+        $emulator = Start-TestEmulator
+        $noRegion = Get-DemoConnection -Emulator $emulator -NoRegion
+        # No region anywhere but on the records: no profile files, no AWS_REGION.
+        $env:AWS_CONFIG_FILE = Join-Path $TestDrive 'no-config'
+        $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $TestDrive 'no-credentials'
+    }
+
+    AfterAll {
+        Stop-TestEmulator -Emulator $emulator
+        Remove-Item Env:AWS_CONFIG_FILE, Env:AWS_SHARED_CREDENTIALS_FILE -ErrorAction SilentlyContinue
+    }
+
+    BeforeEach {
+        Reset-TestEmulator -Emulator $emulator
+    }
+
+    Context 'case 2: one bad record does not stop the others' {
+        It 'a piped record whose Region is invalid or blank is an error for that record; the others are read, in order' {
+            $records = @(
+                [pscustomobject]@{ CapacityReservationId = $seed.Source; Region = 'us-east-1' }
+                [pscustomobject]@{ CapacityReservationId = $seed.SourceWithAllocation; Region = 'not-a-region' }
+                [pscustomobject]@{ CapacityReservationId = $seed.Interruptible; Region = '' }
+                [pscustomobject]@{ CapacityReservationId = $seed.Shared; Region = 'us-east-1' }
+            )
+            $result = Invoke-Quietly { $records | Get-CapacityReservationUsage @noRegion -ErrorAction SilentlyContinue -ErrorVariable +errs; $errs }
+
+            @($result.Output.CapacityReservationId) | Should -Be @($seed.Source, $seed.Shared)
+            $result.Errors.Count | Should -Be 2
+            $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRegion,*'
+            $result.Errors[0].TargetObject | Should -Be $seed.SourceWithAllocation
+            $result.Errors[0].ErrorDetails.RecommendedAction | Should -Match 'system name, such as us-east-1'
+            $result.Errors[1].FullyQualifiedErrorId | Should -BeLike 'NoRegion,*'
+            $result.Errors[1].TargetObject | Should -Be $seed.Interruptible
+            @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 2
+        }
+
+        It 'the same holds for a change: Update skips only the record without a usable region' {
+            $records = @(
+                [pscustomobject]@{ CapacityReservationId = $seed.SourceWithAllocation; Region = 'nowhere-9'; TargetInstanceCount = 2 }
+                [pscustomobject]@{ CapacityReservationId = $seed.SourceWithAllocation; Region = 'us-east-1'; TargetInstanceCount = 3 }
+            )
+            $result = Invoke-Quietly { $records | Update-InterruptibleCapacityAllocation -Force @noRegion -ErrorAction SilentlyContinue -ErrorVariable +errs; $errs }
+
+            $result.Errors.Count | Should -Be 1
+            $result.Errors[0].TargetObject | Should -Be $seed.SourceWithAllocation
+            $journal = @(Get-EmulatorJournal -Emulator $emulator | Where-Object action -eq 'UpdateInterruptibleCapacityReservationAllocation')
+            $journal.Count | Should -Be 1
+            $journal[0].parameters.TargetInstanceCount | Should -Be '3'
+        }
+
+        It 'a failure no record can escape still stops the command: an invalid -Region on the command line' {
+            { $seed.Source, $seed.Shared | Get-CapacityReservationUsage @noRegion -Region 'not-a-region' } |
+                Should -Throw -ErrorId 'InvalidRegion,Ec2Capacity.Commands.GetCapacityReservationUsageCommand'
+            @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 0
+        }
+    }
+
+    Context 'case 12: advice that fits the failure' {
+        It '<Case> gets advice about <About>, not a generic "Pass -Region and credentials"' -ForEach @(
+            @{ Case = '-AccessKey without -SecretKey'; About = '-SecretKey'; Id = 'IncompleteKeys'; Extra = @{ AccessKey = 'AKIAIOSFODNN7EXAMPLE' } }
+            @{ Case = 'a bad -EndpointUrl'; About = 'an absolute http or https URL'; Id = 'InvalidEndpointUrl'; Extra = @{ EndpointUrl = 'not a url'; AccessKey = 'AKIAIOSFODNN7EXAMPLE'; SecretKey = 'x' } }
+            @{ Case = 'a bad -Region'; About = 'system name'; Id = 'InvalidRegion'; Extra = @{ Region = 'mars-1'; AccessKey = 'AKIAIOSFODNN7EXAMPLE'; SecretKey = 'x' } }
+        ) {
+            $call = @{ EndpointUrl = $emulator.Url; Region = 'us-east-1' }
+            foreach ($key in $Extra.Keys) { $call[$key] = $Extra[$key] }
+            $failure = $null
+            try { Get-CapacityReservationUsage $seed.Source @call } catch { $failure = $_ }
+            $failure.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+            $failure.ErrorDetails.RecommendedAction | Should -Match ([regex]::Escape($About))
+            $failure.ErrorDetails.RecommendedAction | Should -Not -Match 'Pass -Region and credentials'
+        }
+    }
+}
