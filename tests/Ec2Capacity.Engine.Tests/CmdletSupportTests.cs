@@ -168,7 +168,7 @@ namespace Ec2Capacity.Engine.Tests
             foreach (FailureCategory category in new[]
                      {
                          FailureCategory.PermissionDenied, FailureCategory.AuthenticationError, FailureCategory.ObjectNotFound,
-                         FailureCategory.InvalidArgument, FailureCategory.InvalidOperation, FailureCategory.LimitsExceeded,
+                         FailureCategory.InvalidArgument, FailureCategory.LimitsExceeded,
                          FailureCategory.ResourceUnavailable, FailureCategory.ConnectionError, FailureCategory.OperationTimeout,
                      })
             {
@@ -177,6 +177,9 @@ namespace Ec2Capacity.Engine.Tests
             }
             Assert.Null(ErrorAdvice.RecommendedAction(null));
             Assert.Null(ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.OperationStopped, "OperationStopped", "stopped")));
+            // A state refusal we do not know: no advice rather than a wrong "try again".
+            Assert.Null(ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.InvalidOperation, "SomeCode", "message")));
+            Assert.Null(ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.InvalidOperation, "IncorrectState", "something new")));
         }
 
         [Fact]

@@ -77,5 +77,22 @@ Describe 'Pipelines' {
             $failure.ErrorDetails.RecommendedAction | Should -Match ([regex]::Escape($About))
             $failure.ErrorDetails.RecommendedAction | Should -Not -Match 'Pass -Region and credentials'
         }
+
+        It 'an EC2 refusal gets advice that fits it: <Case>' -ForEach @(
+            @{ Case = 'cancelling a cancelled reservation'; Call = { Stop-CapacityReservation $seed.Cancelled -Force @demo }; Code = 'IncorrectState'; About = 'Nothing to do' }
+            @{ Case = 'lending from an end-dated reservation'; Call = { New-InterruptibleCapacityAllocation $seed.EndDated 1 @demo }; Code = 'IncorrectState'; About = 'without an end date' }
+            @{ Case = 'updating a reservation that lends nothing'; Call = { Update-InterruptibleCapacityAllocation $seed.Source 1 -Force @demo }; Code = 'IncorrectState'; About = 'New-InterruptibleCapacityAllocation' }
+            @{ Case = 'cancelling a committed reservation without a quote'; Call = { Stop-CapacityReservation $seed.Committed -Force @demo }; Code = 'IncorrectState'; About = '-QuoteId' }
+            @{ Case = 'unlimited credits for a non-burstable instance'; Call = { Set-InstanceCreditSpecification $seed.NotBurstable -CpuCredits unlimited @demo }; Code = 'InstanceCreditSpecification.NotSupported'; About = 'burstable' }
+            @{ Case = 'cancelling an interruptible reservation directly'; Call = { Stop-CapacityReservation $seed.Interruptible -Force @demo }; Code = 'OperationNotPermitted'; About = 'through its source' }
+        ) {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $result = Invoke-Quietly { & $Call }
+            $result.Errors.Count | Should -Be 1
+            $result.Errors[0].FullyQualifiedErrorId | Should -BeLike "$Code,*"
+            $advice = $result.Errors[0].ErrorDetails.RecommendedAction
+            $advice | Should -Match ([regex]::Escape($About))
+            $advice | Should -Not -Match 'try again when it is'
+        }
     }
 }

@@ -1,7 +1,9 @@
 namespace Ec2Capacity.Engine
 {
     /// <summary>
-    /// What a user can do about a failure: the RecommendedAction of the cmdlets' ErrorRecords.
+    /// What a user can do about a failure: the RecommendedAction of the cmdlets' ErrorRecords. Each EC2 code we know gets
+    /// advice that fits it; EC2 uses IncorrectState for several situations, told apart by its message. An unknown code
+    /// gets advice only where its category alone says what to do (permissions, credentials, network), else none.
     /// </summary>
     public static class ErrorAdvice
     {
@@ -23,6 +25,18 @@ namespace Ec2Capacity.Engine
                     return "The change may or may not have been applied: an attempt's answer was lost and the state could not confirm it. Check the current state with Get-CapacityReservationUsage before running the command again.";
                 case "NothingToUpdate":
                     return "Give -TargetInstanceCount, -ZeroSizePreference, or both.";
+                case "IncorrectState":
+                    return IncorrectState(failure.Message ?? string.Empty);
+                case "InstanceCreditSpecification.NotSupported":
+                    return "Only burstable instances (T2, T3, T3a, T4g) have a CPU credit option, and T2 has no unlimited mode on some platforms; leave this instance out.";
+                case "IncorrectInstanceState":
+                    return "The instance is terminated or shutting down, so its credit option cannot change; leave it out.";
+                case "UnsupportedOperation":
+                    return "A Capacity Block cannot be modified, lent or cancelled; choose another reservation.";
+                case "OperationNotPermitted":
+                    return "An interruptible reservation is taken back through its source: Update-InterruptibleCapacityAllocation <source ID> -TargetInstanceCount 0.";
+                case "InvalidInstanceCreditSpecification.DuplicateInstanceId":
+                    return "Give each instance once per request.";
             }
             switch (failure.Category)
             {
@@ -34,8 +48,6 @@ namespace Ec2Capacity.Engine
                     return "Check the ID and the region (-Region): EC2 looks only in the region the request went to.";
                 case FailureCategory.InvalidArgument:
                     return "Correct the value named in the message and run the command again.";
-                case FailureCategory.InvalidOperation:
-                    return "The resource is not in a state that allows this action now. Check it with Get-CapacityReservationUsage (or Get-EC2Instance) and try again when it is.";
                 case FailureCategory.LimitsExceeded:
                     return "An EC2 limit was reached. Wait and retry, or lower the count.";
                 case FailureCategory.ResourceUnavailable:
@@ -45,6 +57,26 @@ namespace Ec2Capacity.Engine
                 case FailureCategory.OperationTimeout:
                     return "The operation did not finish in time. Check the current state with Get-CapacityReservationUsage; run again with a larger -WaitTimeoutSeconds to keep waiting.";
             }
+            return null;
+        }
+
+        private static string IncorrectState(string message)
+        {
+            bool Says(string words) => message.IndexOf(words, System.StringComparison.OrdinalIgnoreCase) >= 0;
+            if (Says("cancellation quote") || Says("QuoteId"))
+                return "This reservation has a commitment: get a cancellation quote, then pass -QuoteId <crcq-…> and -ApplyCancellationCharge commitment-wind-down.";
+            if (Says("is already"))
+                return "Nothing to do: the reservation is already in that state (Get-CapacityReservationUsage shows it).";
+            if (Says("end date"))
+                return "Only a reservation without an end date can lend capacity; lend from another source reservation.";
+            if (Says("no interruptible capacity allocation"))
+                return "This reservation lends nothing: create an allocation with New-InterruptibleCapacityAllocation.";
+            if (Says("was canceled") || Says("has failed"))
+                return "This allocation is over: create a new one with New-InterruptibleCapacityAllocation.";
+            if (Says("being canceled") || Says("pending") || Says("assessing") || Says("delayed"))
+                return "The reservation or allocation is changing state: wait until Get-CapacityReservationUsage shows it settled, then run again.";
+            if (Says("needs an active source") || Says("in state"))
+                return "Only an active reservation allows this; check its state with Get-CapacityReservationUsage.";
             return null;
         }
     }
