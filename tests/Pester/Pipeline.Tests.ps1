@@ -95,4 +95,45 @@ Describe 'Pipelines' {
             $advice | Should -Not -Match 'try again when it is'
         }
     }
+
+    Context 'case 10: objects from AWS.Tools' {
+        BeforeAll {
+            # Get-EC2Instance writes Amazon.EC2.Model.Reservation objects from AWS.Tools' own AWSSDK.EC2: foreign to us.
+            Add-Type -Path (Join-Path (Get-RepoRoot) 'module/bin/Core/AWSSDK.EC2.dll')
+            function New-Reservation {
+                param([string[]] $InstanceIds)
+                $reservation = [Amazon.EC2.Model.Reservation]::new()
+                $reservation.ReservationId = 'r-0123456789abcdef0'
+                $reservation.Instances = [System.Collections.Generic.List[Amazon.EC2.Model.Instance]]::new()
+                foreach ($id in $InstanceIds) {
+                    $instance = [Amazon.EC2.Model.Instance]::new()
+                    $instance.InstanceId = $id
+                    $reservation.Instances.Add($instance)
+                }
+                $reservation
+            }
+        }
+
+        It 'Get-EC2Instance reservations piped to Set-InstanceCreditSpecification change each instance they contain' {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $reservations = (New-Reservation $seed.T3Micro, $seed.T2Micro), (New-Reservation $seed.T3aMedium)
+
+            $results = @($reservations | Set-InstanceCreditSpecification -CpuCredits unlimited -PassThru @demo)
+
+            @($results.InstanceId) | Should -Be @($seed.T3Micro, $seed.T2Micro, $seed.T3aMedium)
+            $results.Succeeded | Should -Not -Contain $false
+            (Get-InstanceState -Emulator $emulator -Id $seed.T3aMedium).cpuCredits | Should -Be 'unlimited'
+        }
+
+        It 'an object with no instance ID is refused with a clear message, and nothing is sent for it' {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $result = Invoke-Quietly { [pscustomobject]@{ Name = 'not an instance' }, $seed.T3Micro | Set-InstanceCreditSpecification -CpuCredits unlimited -PassThru @demo }
+
+            $result.Errors.Count | Should -Be 1
+            "$($result.Errors[0])" | Should -Match 'has no InstanceId and no Instances'
+            @($result.Output.InstanceId) | Should -Be @($seed.T3Micro)
+            $journal = @(Get-EmulatorJournal -Emulator $emulator)
+            ($journal.parameters | ConvertTo-Json) | Should -Not -Match 'PSCustomObject|Reservation'
+        }
+    }
 }

@@ -23,8 +23,12 @@ namespace Ec2Capacity.Commands
         private bool _whatIf;
         private int _batchesSent, _done, _succeeded, _failed;
 
-        /// <summary>The instances to change (i-…). Binds by value and by property name (Get-EC2Instance, Get-EC2CreditSpecification).</summary>
+        /// <summary>
+        /// The instances to change (i-…). Binds by value and by property name: IDs, instances, Get-EC2CreditSpecification
+        /// output, and Get-EC2Instance's reservations (each instance they contain).
+        /// </summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [InstanceIds]
         public string[] InstanceId { get; set; }
 
         /// <summary>standard or unlimited. Binds by property name, so Get-EC2CreditSpecification output restores saved settings.</summary>
