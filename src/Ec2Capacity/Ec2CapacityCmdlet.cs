@@ -64,6 +64,13 @@ namespace Ec2Capacity
         [Parameter]
         public object Credential { get; set; }
 
+        /// <summary>
+        /// Bound by PowerShell when the piped record is one of this module's own objects; never typed, never shown. The
+        /// counts and options such an object carries describe the past: see <see cref="CameFromOwnOutput"/>.
+        /// </summary>
+        [Parameter(ValueFromPipeline = true, DontShow = true)]
+        public Ec2CapacityOutput PipedOutput { get; set; }
+
         /// <summary>Send requests to this URL instead of EC2's regional endpoint (the emulator, a VPC endpoint); signed for the resolved region.</summary>
         [Parameter]
         public string EndpointUrl { get; set; }
@@ -101,6 +108,7 @@ namespace Ec2Capacity
         protected override void BeginProcessing()
         {
             _regionOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Region));
+            _onCommandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
             var warning = ModuleInitializer.TakePendingWarning();
             if (warning != null) WriteWarning(warning);
             var verdict = ModuleInitializer.CheckBeforeCmdlet();
@@ -112,6 +120,27 @@ namespace Ec2Capacity
         }
 
         private bool _regionOnCommandLine;
+        private HashSet<string> _onCommandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>
+        /// True when <paramref name="parameterName"/> was bound by property name from one of this module's own piped
+        /// objects rather than typed or taken from a plan row: piping our output must never change a count or option
+        /// the user did not give (a stale allocation object would otherwise resize the allocation back).
+        /// </summary>
+        protected bool CameFromOwnOutput(string parameterName) =>
+            PipedOutput != null && !_onCommandLine.Contains(parameterName) && MyInvocation.BoundParameters.ContainsKey(parameterName);
+
+        /// <summary>The record's error when a value that must be given came only from our own piped object.</summary>
+        protected void WriteNotTakenFromOwnOutput(string parameterName, object target)
+        {
+            var message = $"-{parameterName}: the piped object is this module's own output, whose {parameterName} describes what was, "
+                + $"so it is not used as a change. Give -{parameterName} on the command line.";
+            var record = new ErrorRecord(new ArgumentException(message, parameterName), "ValueNotTakenFromOwnOutput", ErrorCategory.InvalidArgument, target)
+            {
+                ErrorDetails = new ErrorDetails(message) { RecommendedAction = $"Add -{parameterName} <value> to the command." },
+            };
+            WriteError(record);
+        }
 
         protected override void EndProcessing()
         {

@@ -124,6 +124,8 @@ Describe 'The module as PowerShell sees it' {
             }
             $completer = $parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ArgumentCompleterAttribute] }
             [bool] $completer | Should -Be ([bool] $Expected.Completer)
+            $hidden = @($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }).Count -gt 0
+            $hidden | Should -Be ([bool] $Expected.Hidden)
         }
 
         It 'declares the shared AWS parameters once, on a base class of every cmdlet' {
@@ -169,7 +171,11 @@ Describe 'The module as PowerShell sees it' {
 
             $documented = @{}
             foreach ($entry in $help.parameters.parameter) { $documented[$entry.name] = $entry }
-            foreach ($parameter in $command.Parameters.Values | Where-Object { $_.Name -notin $commonParameterNames }) {
+            # Hidden parameters (DontShow) are not for users: no help, no syntax.
+            $visible = @($command.Parameters.Values | Where-Object {
+                    $_.Name -notin $commonParameterNames -and -not ($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow })
+                })
+            foreach ($parameter in $visible) {
                 $entry = $documented[$parameter.Name]
                 $entry | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) needs help"
                 ($entry.description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) needs a description"
@@ -187,7 +193,7 @@ Describe 'The module as PowerShell sees it' {
                 $command.Parameters.ContainsKey($name) | Should -BeTrue -Because "the help documents -$name"
             }
             $syntax = @($help.syntax.syntaxItem.parameter.name | Sort-Object -Unique)
-            foreach ($parameter in $command.Parameters.Keys | Where-Object { $_ -notin $commonParameterNames }) {
+            foreach ($parameter in $visible.Name) {
                 $syntax | Should -Contain $parameter
             }
             @($help.returnValues.returnValue.type.name) | Should -Contain $command.OutputType[0].Type.FullName

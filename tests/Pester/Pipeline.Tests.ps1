@@ -136,4 +136,62 @@ Describe 'Pipelines' {
             ($journal.parameters | ConvertTo-Json) | Should -Not -Match 'PSCustomObject|Reservation'
         }
     }
+
+    Context 'case 1: this module''s own objects never change a count the user did not type' {
+        It 'a stale allocation object piped to Update with only -ZeroSizePreference does not resize the allocation back' {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $a = New-InterruptibleCapacityAllocation $seed.Source 3 -Wait -WaitTimeoutSeconds 60 @demo
+            $null = Update-InterruptibleCapacityAllocation $seed.Source -TargetInstanceCount 1 -Force @demo
+
+            $null = $a | Update-InterruptibleCapacityAllocation -ZeroSizePreference retain -Force @demo
+
+            $updates = @(Get-EmulatorJournal -Emulator $emulator | Where-Object action -eq 'UpdateInterruptibleCapacityReservationAllocation')
+            $updates.Count | Should -Be 2
+            $updates[1].parameters.PSObject.Properties.Name | Should -Not -Contain 'TargetInstanceCount'
+            $updates[1].parameters.ZeroSizePreference | Should -Be 'retain'
+            (Get-ReservationState -Emulator $emulator -Id $seed.Source).interruptibleCapacityAllocation.targetInstanceCount | Should -Be 1
+        }
+
+        It 'our object with nothing typed is an error for that record; a plan row after it still binds its count' {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $ours = (Invoke-Quietly { $seed.SourceWithAllocation | Update-InterruptibleCapacityAllocation -TargetInstanceCount 4 -Force @demo }).Output[0]
+            Reset-TestEmulator -Emulator $emulator
+            $row = [pscustomobject]@{ CapacityReservationId = $seed.SourceWithAllocation; TargetInstanceCount = 2 }
+
+            $result = Invoke-Quietly { $ours, $row | Update-InterruptibleCapacityAllocation -Force @demo }
+
+            $result.Errors.Count | Should -Be 1
+            $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'ValueNotTakenFromOwnOutput,*'
+            "$($result.Errors[0])" | Should -Match 'Give -TargetInstanceCount'
+            $updates = @(Get-EmulatorJournal -Emulator $emulator | Where-Object action -eq 'UpdateInterruptibleCapacityReservationAllocation')
+            $updates.Count | Should -Be 1
+            $updates[0].parameters.TargetInstanceCount | Should -Be '2'
+        }
+
+        It 'a count typed on the command line is used with our objects piped in' {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $null = Get-CapacityReservationUsage $seed.SourceWithAllocation @demo | Update-InterruptibleCapacityAllocation -TargetInstanceCount 0 -Force @demo
+            $update = @(Get-EmulatorJournal -Emulator $emulator | Where-Object action -eq 'UpdateInterruptibleCapacityReservationAllocation')
+            $update.Count | Should -Be 1
+            $update[0].parameters.TargetInstanceCount | Should -Be '0'
+        }
+
+        It 'New does not lend again the count of a piped allocation, nor Set reapply the option of a piped result' {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $allocation = @(Get-CapacityReservationUsage $seed.SourceWithAllocation @demo | Update-InterruptibleCapacityAllocation -TargetInstanceCount 4 -Force @demo)[0]
+            $credit = @(Set-InstanceCreditSpecification $seed.T3Micro -CpuCredits unlimited -PassThru @demo)[0]
+            Reset-TestEmulator -Emulator $emulator
+
+            $new = Invoke-Quietly { $allocation | New-InterruptibleCapacityAllocation -WhatIf @demo }
+            $set = Invoke-Quietly { $credit | Set-InstanceCreditSpecification -PassThru @demo }
+            $typed = @($credit | Set-InstanceCreditSpecification -CpuCredits standard -PassThru @demo)
+
+            $new.Errors[0].FullyQualifiedErrorId | Should -BeLike 'ValueNotTakenFromOwnOutput,*'
+            "$($new.Errors[0])" | Should -Match '-InstanceCount'
+            $set.Errors[0].FullyQualifiedErrorId | Should -BeLike 'ValueNotTakenFromOwnOutput,*'
+            "$($set.Errors[0])" | Should -Match '-CpuCredits'
+            $typed[0].CpuCredits | Should -Be 'standard'
+            @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 1
+        }
+    }
 }

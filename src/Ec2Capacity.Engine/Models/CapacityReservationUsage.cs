@@ -1,7 +1,7 @@
 namespace Ec2Capacity
 {
     /// <summary>Usage of one Capacity Reservation, every page of its account list merged into one object.</summary>
-    public sealed class CapacityReservationUsage
+    public sealed class CapacityReservationUsage : Ec2CapacityOutput
     {
         /// <summary>The reservation's ID (cr-…).</summary>
         public string CapacityReservationId { get; set; }

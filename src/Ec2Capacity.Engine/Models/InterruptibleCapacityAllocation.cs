@@ -1,7 +1,7 @@
 namespace Ec2Capacity
 {
     /// <summary>An interruptible allocation of a source reservation, as New- and Update-InterruptibleCapacityAllocation return it.</summary>
-    public sealed class InterruptibleCapacityAllocation
+    public sealed class InterruptibleCapacityAllocation : Ec2CapacityOutput
     {
         /// <summary>The source reservation that lends the capacity (binds -CapacityReservationId by its alias).</summary>
         public string SourceCapacityReservationId { get; set; }
@@ -24,7 +24,7 @@ namespace Ec2Capacity
     }
 
     /// <summary>The outcome of cancelling one Capacity Reservation (Stop-CapacityReservation -PassThru).</summary>
-    public sealed class CapacityReservationCancellation
+    public sealed class CapacityReservationCancellation : Ec2CapacityOutput
     {
         /// <summary>The reservation's ID.</summary>
         public string CapacityReservationId { get; set; }
@@ -35,7 +35,7 @@ namespace Ec2Capacity
     }
 
     /// <summary>The outcome of changing one instance's CPU credit option (Set-InstanceCreditSpecification -PassThru).</summary>
-    public sealed class InstanceCreditSpecificationResult
+    public sealed class InstanceCreditSpecificationResult : Ec2CapacityOutput
     {
         /// <summary>The instance's ID.</summary>
         public string InstanceId { get; set; }

@@ -53,6 +53,11 @@ namespace Ec2Capacity.Commands
 
         protected override void ProcessRecord()
         {
+            if (CameFromOwnOutput(nameof(InstanceCount)))
+            {
+                WriteNotTakenFromOwnOutput(nameof(InstanceCount), CapacityReservationId);
+                return;
+            }
             var context = Connect(CapacityReservationId);
             if (context == null) return;
             var service = new InterruptibleAllocationService(context);

@@ -68,6 +68,11 @@ namespace Ec2Capacity.Commands
 
         protected override void ProcessRecord()
         {
+            if (CameFromOwnOutput(nameof(CpuCredits)))
+            {
+                WriteNotTakenFromOwnOutput(nameof(CpuCredits), InstanceId);
+                return;
+            }
             var context = Connect(InstanceId);
             if (context == null) return;
             var lane = GetLane(context);

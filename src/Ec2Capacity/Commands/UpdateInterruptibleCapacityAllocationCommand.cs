@@ -50,10 +50,20 @@ namespace Ec2Capacity.Commands
             if (context == null) return;
             var service = new InterruptibleAllocationService(context);
             var id = CapacityReservationId;
+            var target = TargetInstanceCount;
+            if (CameFromOwnOutput(nameof(TargetInstanceCount)))
+            {
+                target = null;
+                if (ZeroSizePreference == null)
+                {
+                    WriteNotTakenFromOwnOutput(nameof(TargetInstanceCount), id);
+                    return;
+                }
+            }
             var request = new UpdateAllocationRequest
             {
                 CapacityReservationId = id,
-                TargetInstanceCount = TargetInstanceCount,
+                TargetInstanceCount = target,
                 ZeroSizePreference = ZeroSizePreference,
             };
 
