@@ -424,6 +424,9 @@ namespace Ec2Capacity
             int timeoutSeconds, int progressActivityId)
         {
             var activity = ProgressText.WaitActivity(started.SourceCapacityReservationId);
+            var sent = ProgressText.ChangeSent(started);
+            WriteVerbose(sent);
+            WriteInformation(new InformationRecord(sent, MyInvocation.MyCommand.Name), new[] { "Ec2Capacity", "ChangeSent" });
             try
             {
                 return Run<InterruptibleCapacityAllocation, AllocationProgress>(

@@ -194,4 +194,43 @@ Describe 'Pipelines' {
             @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 1
         }
     }
+
+    Context 'case 6: Ctrl+C during -Wait never hides a change that was made' {
+        It '<Cmdlet> says what it changed before it waits, so a stopped wait leaves a record of it' -ForEach @(
+            @{ Cmdlet = 'New-InterruptibleCapacityAllocation'; Arguments = @{ CapacityReservationId = 'cr-0123456789abcdef0'; InstanceCount = 2 } }
+            @{ Cmdlet = 'Update-InterruptibleCapacityAllocation'; Arguments = @{ CapacityReservationId = 'cr-0a1b2c3d4e5f60718'; TargetInstanceCount = 1; Force = $true } }
+        ) {
+            # The allocation never settles, so the wait runs until it is stopped.
+            $slow = Get-DemoSeedJson | ConvertFrom-Json
+            $slow | Add-Member -NotePropertyName behavior -NotePropertyValue ([pscustomobject]@{ settleAfterReads = 1000 }) -Force
+            Reset-TestEmulator -Emulator $emulator -SeedJson ($slow | ConvertTo-Json -Depth 10)
+            $call = (Get-DemoConnection -Emulator $emulator) + $Arguments
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript({
+                    param($Manifest, $Cmdlet, $Call)
+                    Import-Module $Manifest
+                    & $Cmdlet @Call -Wait -WaitTimeoutSeconds 600
+                }).AddArgument((Join-Path (Get-RepoRoot) 'Ec2Capacity.psd1')).AddArgument($Cmdlet).AddArgument($call)
+            $subscription = Register-ObjectEvent -InputObject $ps.Streams.Information -EventName DataAdded -SourceIdentifier "info-$Cmdlet"
+            try {
+                $async = $ps.BeginInvoke()
+                $told = Wait-Event -SourceIdentifier "info-$Cmdlet" -Timeout 60
+                $told | Should -Not -BeNullOrEmpty -Because 'the cmdlet must say what it changed before waiting'
+                $ps.Stop()
+                { $ps.EndInvoke($async) } | Should -Throw
+            }
+            finally {
+                Unregister-Event -SourceIdentifier "info-$Cmdlet"
+                Remove-Event -SourceIdentifier "info-$Cmdlet" -ErrorAction SilentlyContinue
+                $ps.Dispose()
+            }
+
+            $record = $ps.Streams.Information | Where-Object { $_.Tags -contains 'ChangeSent' } | Select-Object -First 1
+            "$($record.MessageData)" | Should -Match 'Change sent: the interruptible allocation of cr-0'
+            "$($record.MessageData)" | Should -Match 'stopping the wait does not undo the change'
+            $changes = @(Get-EmulatorJournal -Emulator $emulator | Where-Object { $_.action -like '*InterruptibleCapacityReservationAllocation' -and -not $_.dryRun })
+            $changes.Count | Should -Be 1
+            $changes[0].httpStatus | Should -Be 200
+        }
+    }
 }

@@ -4,6 +4,15 @@ namespace Ec2Capacity.Engine
     public static class ProgressText
     {
         /// <summary>Activity of New-/Update-InterruptibleCapacityAllocation -Wait.</summary>
+        /// <summary>Said before -Wait starts: the change is made, so a stopped wait (Ctrl+C) never hides it.</summary>
+        public static string ChangeSent(InterruptibleCapacityAllocation allocation)
+        {
+            var target = allocation.TargetInstanceCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?";
+            var interruptible = string.IsNullOrEmpty(allocation.InterruptibleCapacityReservationId) ? string.Empty : $" (interruptible reservation {allocation.InterruptibleCapacityReservationId})";
+            return $"Change sent: the interruptible allocation of {allocation.SourceCapacityReservationId}{interruptible} is {allocation.Status ?? "unknown"}, "
+                + $"target {target} instances. Waiting for it to settle; stopping the wait does not undo the change.";
+        }
+
         public static string WaitActivity(string sourceCapacityReservationId) =>
             $"Waiting for the interruptible allocation of {sourceCapacityReservationId} to settle";
 
