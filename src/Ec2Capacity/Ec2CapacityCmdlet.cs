@@ -109,6 +109,19 @@ namespace Ec2Capacity
         {
             _regionOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Region));
             _onCommandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+            foreach (var bound in MyInvocation.BoundParameters)
+            {
+                // A list given on the command line is known in full: more than the promise is refused before any request.
+                if (bound.Value is System.Collections.ICollection list && !(bound.Value is System.Collections.IDictionary) && list.Count > MaxItemsPerCommand)
+                {
+                    var message = $"-{bound.Key}: {list.Count} values were given; one command takes at most {MaxItemsPerCommand}. Nothing was sent. "
+                        + "Split them into several commands.";
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, bound.Key), "TooManyItems", ErrorCategory.LimitsExceeded, null)
+                    {
+                        ErrorDetails = new ErrorDetails(message),
+                    });
+                }
+            }
             var warning = ModuleInitializer.TakePendingWarning();
             if (warning != null) WriteWarning(warning);
             var verdict = ModuleInitializer.CheckBeforeCmdlet();
@@ -120,6 +133,26 @@ namespace Ec2Capacity
         }
 
         private bool _regionOnCommandLine;
+
+        /// <summary>Items (IDs) one command takes at most, counted as they arrive from the command line and the pipeline.</summary>
+        protected const int MaxItemsPerCommand = InputValidator.MaxItemsPerCall;
+        private int _itemsTaken;
+
+        /// <summary>
+        /// Counts one item; past <see cref="MaxItemsPerCommand"/> the item is this record's error and nothing is sent for it
+        /// (a streaming pipeline cannot know its length in advance, so the items before it have run).
+        /// </summary>
+        protected bool TakeItem(string parameterName, string id)
+        {
+            if (++_itemsTaken <= MaxItemsPerCommand) return true;
+            var message = $"-{parameterName}: {id} is item {_itemsTaken} of this command, which takes at most {MaxItemsPerCommand}; nothing was sent for it. "
+                + "Split the input into several commands (Select-Object -First / -Skip).";
+            WriteError(new ErrorRecord(new ArgumentException(message, parameterName), "TooManyItems", ErrorCategory.LimitsExceeded, id)
+            {
+                ErrorDetails = new ErrorDetails(message),
+            });
+            return false;
+        }
         private HashSet<string> _onCommandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>

@@ -233,4 +233,37 @@ Describe 'Pipelines' {
             $changes[0].httpStatus | Should -Be 200
         }
     }
+
+    Context 'case 8: at most 10,000 items in one command' {
+        BeforeAll {
+            $ids = foreach ($n in 1..10001) { 'i-{0:x17}' -f $n }
+            $reservations = foreach ($n in 1..10001) { 'cr-{0:x17}' -f $n }
+        }
+
+        It 'a list of 10,001 IDs on the command line is refused before any request (<Cmdlet>)' -ForEach @(
+            @{ Cmdlet = 'Get-CapacityReservationUsage'; Parameter = 'CapacityReservationId' }
+            @{ Cmdlet = 'Stop-CapacityReservation'; Parameter = 'CapacityReservationId' }
+            @{ Cmdlet = 'Set-InstanceCreditSpecification'; Parameter = 'InstanceId' }
+        ) {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $values = if ($Parameter -eq 'InstanceId') { $ids } else { $reservations }
+            $call = @{ $Parameter = $values }
+            if ($Cmdlet -eq 'Set-InstanceCreditSpecification') { $call.CpuCredits = 'unlimited' }
+            { & $Cmdlet @call @demo -WhatIf } | Should -Throw -ErrorId "TooManyItems,Ec2Capacity.Commands.$($Cmdlet -replace '-', '')Command"
+            @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 0
+        }
+
+        It '10,001 instances piped to Set: the first 10,000 are sent in 100 batches, the last one is an error and never sent' {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $errors = @()
+            $ids | Set-InstanceCreditSpecification -CpuCredits unlimited -WhatIf @demo -ErrorAction SilentlyContinue -ErrorVariable +errors 6>$null | Out-Null
+
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'TooManyItems,*'
+            $errors[0].TargetObject | Should -Be $ids[-1]
+            $journal = @(Get-EmulatorJournal -Emulator $emulator)
+            $journal.Count | Should -Be 100
+            ($journal.parameters | ConvertTo-Json -Depth 3) | Should -Not -Match ([regex]::Escape($ids[-1]))
+        }
+    }
 }

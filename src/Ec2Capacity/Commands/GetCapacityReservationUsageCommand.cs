@@ -32,6 +32,7 @@ namespace Ec2Capacity.Commands
 
             foreach (var id in CmdletValues.Distinct(CapacityReservationId))
             {
+                if (!TakeItem(nameof(CapacityReservationId), id)) continue;
                 if (whatIf)
                 {
                     RunDryRun(id, ct => service.DryRunAsync(id, ct), verdict => WhatIfText.GetUsage(id, verdict));

@@ -58,6 +58,7 @@ namespace Ec2Capacity.Commands
                 WriteNotTakenFromOwnOutput(nameof(InstanceCount), CapacityReservationId);
                 return;
             }
+            if (!TakeItem(nameof(CapacityReservationId), CapacityReservationId)) return;
             var context = Connect(CapacityReservationId);
             if (context == null) return;
             var service = new InterruptibleAllocationService(context);

@@ -78,6 +78,7 @@ namespace Ec2Capacity.Commands
             var lane = GetLane(context);
             foreach (var id in CmdletValues.Distinct(InstanceId))
             {
+                if (!TakeItem(nameof(InstanceId), id)) continue;
                 CreditChange change;
                 try
                 {

@@ -43,6 +43,7 @@ namespace Ec2Capacity.Commands
 
             foreach (var id in CmdletValues.Distinct(CapacityReservationId))
             {
+                if (!TakeItem(nameof(CapacityReservationId), id)) continue;
                 var request = new CancelReservationRequest
                 {
                     CapacityReservationId = id,

@@ -46,6 +46,7 @@ namespace Ec2Capacity.Commands
 
         protected override void ProcessRecord()
         {
+            if (!TakeItem(nameof(CapacityReservationId), CapacityReservationId)) return;
             var context = Connect(CapacityReservationId);
             if (context == null) return;
             var service = new InterruptibleAllocationService(context);
