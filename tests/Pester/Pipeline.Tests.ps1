@@ -253,6 +253,24 @@ Describe 'Pipelines' {
             @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 0
         }
 
+        It 'a later record for the same instance with another option is refused and not sent, also after an earlier batch (BatchSize <_>)' -ForEach 100, 1 {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $rows = @(
+                [pscustomobject]@{ InstanceId = $seed.T3Micro; CpuCredits = 'unlimited' }
+                [pscustomobject]@{ InstanceId = $seed.T3Micro; CpuCredits = 'standard' }
+            )
+            $result = Invoke-Quietly { $rows | Set-InstanceCreditSpecification -BatchSize $_ -PassThru @demo }
+
+            @($result.Output).Count | Should -Be 1
+            $result.Output[0].CpuCredits | Should -Be 'unlimited'
+            $result.Errors.Count | Should -Be 1
+            "$($result.Errors[0])" | Should -Match "already given with 'unlimited'; the later 'standard' is not applied"
+            $journal = @(Get-EmulatorJournal -Emulator $emulator)
+            $journal.Count | Should -Be 1
+            ($journal[0].parameters | ConvertTo-Json) | Should -Not -Match 'standard'
+            (Get-InstanceState -Emulator $emulator -Id $seed.T3Micro).cpuCredits | Should -Be 'unlimited'
+        }
+
         It '10,001 instances piped to Set: the first 10,000 are sent in 100 batches, the last one is an error and never sent' {
             $demo = Get-DemoConnection -Emulator $emulator
             $errors = @()
