@@ -65,11 +65,13 @@ namespace Ec2Capacity
         public object Credential { get; set; }
 
         /// <summary>
-        /// Bound by PowerShell when the piped record is one of this module's own objects; never typed, never shown. The
-        /// counts and options such an object carries describe the past: see <see cref="CameFromOwnOutput"/>.
+        /// The piped record itself, never typed, never shown: when it is one of this module's own objects, the counts and
+        /// options it carries describe the past (see <see cref="CameFromOwnOutput"/>). Typed object, not our base type:
+        /// our types live in the module's load context, and a proxy of this cmdlet (Pester's Mock) must name every
+        /// parameter type in a script.
         /// </summary>
         [Parameter(ValueFromPipeline = true, DontShow = true)]
-        public Ec2CapacityOutput PipedOutput { get; set; }
+        public object PipedOutput { get; set; }
 
         /// <summary>Send requests to this URL instead of EC2's regional endpoint (the emulator, a VPC endpoint); signed for the resolved region.</summary>
         [Parameter]
@@ -161,7 +163,7 @@ namespace Ec2Capacity
         /// the user did not give (a stale allocation object would otherwise resize the allocation back).
         /// </summary>
         protected bool CameFromOwnOutput(string parameterName) =>
-            PipedOutput != null && !_onCommandLine.Contains(parameterName) && MyInvocation.BoundParameters.ContainsKey(parameterName);
+            Unwrap(PipedOutput) is Ec2CapacityOutput && !_onCommandLine.Contains(parameterName) && MyInvocation.BoundParameters.ContainsKey(parameterName);
 
         /// <summary>The record's error when a value that must be given came only from our own piped object.</summary>
         protected void WriteNotTakenFromOwnOutput(string parameterName, object target)

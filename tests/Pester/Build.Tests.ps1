@@ -30,6 +30,15 @@ Describe 'build.ps1' {
             [pscustomobject]@{ ExitCode = $exitCode; Text = $text; Temp = $temp; EmulatorId = $emulatorId }
         }
 
+        function Invoke-DemoWithSeed {
+            <# Runs the Demo task against the emulator started with this seed text (a temporary file, removed after). #>
+            param([Parameter(Mandatory)] [string] $SeedText)
+            $seed = Join-Path ([System.IO.Path]::GetTempPath()) ('ec2capacity-seed-' + [guid]::NewGuid().ToString('N') + '.json')
+            Set-Content -Path $seed -Value $SeedText
+            try { Invoke-BuildScript -Arguments '-Task', 'Demo', '-SeedFile', $seed }
+            finally { Remove-Item $seed }
+        }
+
         function Test-ProcessAlive {
             param([int] $Id)
             $null -ne (Get-Process -Id $Id -ErrorAction SilentlyContinue)
@@ -56,17 +65,10 @@ Describe 'build.ps1' {
     }
 
     It 'Demo whose pipeline fails exits 1, names the failure and still stops the emulator' {
-        $seed = Join-Path ([System.IO.Path]::GetTempPath()) ('ec2capacity-empty-seed-' + [guid]::NewGuid().ToString('N') + '.json')
-        $demoSeed = Get-DemoSeedJson | ConvertFrom-Json
-        $demoSeed.capacityReservations = @()
-        $demoSeed.instances = @()
-        $demoSeed | ConvertTo-Json -Depth 10 | Set-Content -Path $seed
-        try {
-            $run = Invoke-BuildScript -Arguments '-Task', 'Demo', '-SeedFile', $seed
-        }
-        finally {
-            Remove-Item $seed
-        }
+        $empty = Get-DemoSeedJson | ConvertFrom-Json
+        $empty.capacityReservations = @()
+        $empty.instances = @()
+        $run = Invoke-DemoWithSeed -SeedText ($empty | ConvertTo-Json -Depth 10)
 
         $run.ExitCode | Should -Be 1 -Because $run.Text
         $run.Text | Should -Match 'InvalidCapacityReservationId\.NotFound'
@@ -76,14 +78,7 @@ Describe 'build.ps1' {
     }
 
     It 'Demo with a seed the emulator refuses exits 1 with the emulator''s reason and leaves no process' {
-        $seed = Join-Path ([System.IO.Path]::GetTempPath()) ('ec2capacity-bad-seed-' + [guid]::NewGuid().ToString('N') + '.json')
-        Set-Content -Path $seed -Value '{ "capacityReservations": [ { "capacityReservationId": "not-an-id" } ] }'
-        try {
-            $run = Invoke-BuildScript -Arguments '-Task', 'Demo', '-SeedFile', $seed
-        }
-        finally {
-            Remove-Item $seed
-        }
+        $run = Invoke-DemoWithSeed -SeedText '{ "capacityReservations": [ { "capacityReservationId": "not-an-id" } ] }'
 
         $run.ExitCode | Should -Be 1 -Because $run.Text
         $run.Text | Should -Match 'The emulator exited with code 2'

@@ -11,7 +11,7 @@
         @{ Name = 'Credential'; Type = 'System.Object' }
         @{ Name = 'EndpointUrl'; Type = 'System.String' }
         # Hidden: binds our own piped objects, so that their counts are never taken as a change (issue 13, case 1).
-        @{ Name = 'PipedOutput'; Type = 'Ec2Capacity.Ec2CapacityOutput'; ByValue = $true; Hidden = $true }
+        @{ Name = 'PipedOutput'; Type = 'System.Object'; ByValue = $true; Hidden = $true }
     )
     Cmdlets = @(
         @{ Name = 'Get-CapacityReservationUsage'; ConfirmImpact = 'Low'; OutputType = 'Ec2Capacity.CapacityReservationUsage'

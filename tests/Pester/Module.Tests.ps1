@@ -128,6 +128,15 @@ Describe 'The module as PowerShell sees it' {
             $hidden | Should -Be ([bool] $Expected.Hidden)
         }
 
+        It '<Name> can be proxied (Pester''s Mock): every parameter type resolves by name outside the module''s load context' -ForEach $cmdlets {
+            $command = Get-Command $Name -Module Ec2Capacity
+            foreach ($parameter in $command.Parameters.Values) {
+                $parameter.ParameterType.FullName -as [type] | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) is typed $($parameter.ParameterType.FullName)"
+            }
+            $proxy = [System.Management.Automation.ProxyCommand]::Create([System.Management.Automation.CommandMetadata]::new($command))
+            { [scriptblock]::Create($proxy) } | Should -Not -Throw
+        }
+
         It 'declares the shared AWS parameters once, on a base class of every cmdlet' {
             $declaring = foreach ($name in $cmdlets.Name) {
                 $type = (Get-Command $name -Module Ec2Capacity).ImplementingType
