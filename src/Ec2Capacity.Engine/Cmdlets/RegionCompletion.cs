@@ -23,9 +23,13 @@ namespace Ec2Capacity.Engine
     /// <summary>The regions -Region tab-completes to, from the regions AWSSDK.Core knows.</summary>
     public static class RegionCompletion
     {
-        /// <summary>Every region AWSSDK.Core knows, by system name.</summary>
+        /// <summary>
+        /// Every region AWSSDK.Core knows, by system name; not its pseudo-regions (us-east-1-regional, aws-global), which
+        /// -Region would refuse.
+        /// </summary>
         public static IReadOnlyList<RegionSuggestion> All() =>
             RegionEndpoint.EnumerableAllRegions
+                .Where(r => ConnectionResolver.IsRegionName(r.SystemName))
                 .Select(r => new RegionSuggestion(r.SystemName, r.DisplayName))
                 .GroupBy(r => r.SystemName, StringComparer.OrdinalIgnoreCase).Select(g => g.First())
                 .OrderBy(r => r.SystemName, StringComparer.Ordinal)

@@ -489,6 +489,9 @@ namespace Ec2Capacity.Engine
             return null;
         }
 
+        /// <summary>True for a region's system name (the one rule for -Region and for its tab completion).</summary>
+        internal static bool IsRegionName(string text) => !string.IsNullOrEmpty(text) && RegionPattern.IsMatch(text);
+
         /// <summary>Checks a region's system name (us-east-1, eu-central-2, us-gov-west-1, cn-north-1 …) and returns it lower-cased.</summary>
         public static string ValidateRegion(string region, string source)
         {
