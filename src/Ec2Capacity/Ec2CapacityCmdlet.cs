@@ -147,6 +147,7 @@ namespace Ec2Capacity
         protected bool TakeItem(string parameterName, string id)
         {
             if (++_itemsTaken <= MaxItemsPerCommand) return true;
+            BeforeRecordError();
             var message = $"-{parameterName}: {id} is item {_itemsTaken} of this command, which takes at most {MaxItemsPerCommand}; nothing was sent for it. "
                 + "Split the input into several commands (Select-Object -First / -Skip).";
             WriteError(new ErrorRecord(new ArgumentException(message, parameterName), "TooManyItems", ErrorCategory.LimitsExceeded, id)
@@ -170,6 +171,7 @@ namespace Ec2Capacity
         {
             var message = $"-{parameterName}: the piped object is this module's own output, whose {parameterName} describes what was, "
                 + $"so it is not used as a change. Give -{parameterName} on the command line.";
+            BeforeRecordError();
             var record = new ErrorRecord(new ArgumentException(message, parameterName), "ValueNotTakenFromOwnOutput", ErrorCategory.InvalidArgument, target)
             {
                 ErrorDetails = new ErrorDetails(message) { RecommendedAction = $"Add -{parameterName} <value> to the command." },
@@ -254,6 +256,7 @@ namespace Ec2Capacity
                     && (e.ErrorId == ConnectionErrorIds.InvalidRegion || e.ErrorId == ConnectionErrorIds.NoRegion);
                 if (regionOfThisRecord)
                 {
+                    BeforeRecordError();
                     WriteError(ErrorRecords.FromConnectionFailure(e, record));
                     return null;
                 }
@@ -427,8 +430,14 @@ namespace Ec2Capacity
         /// Writes a per-target failure as a non-terminating error. A stop the user asked for (Ctrl+C) ends the
         /// pipeline instead of becoming an error.
         /// </summary>
+        /// <summary>Called before an error is written for a record: a cmdlet that holds accepted work sends it first.</summary>
+        protected virtual void BeforeRecordError()
+        {
+        }
+
         protected void WriteFailure(Exception exception, string targetId)
         {
+            BeforeRecordError();
             var failure = ClassifyOrStop(exception, targetId);
             WriteError(ErrorRecords.FromFailure(failure, targetId ?? failure.TargetId, exception));
         }
@@ -436,6 +445,7 @@ namespace Ec2Capacity
         /// <summary>Writes an already classified failure as a non-terminating error.</summary>
         protected void WriteFailure(Ec2Failure failure, string targetId = null)
         {
+            BeforeRecordError();
             WriteError(ErrorRecords.FromFailure(failure, targetId ?? failure.TargetId));
         }
 

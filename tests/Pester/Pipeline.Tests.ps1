@@ -284,4 +284,42 @@ Describe 'Pipelines' {
             ($journal.parameters | ConvertTo-Json -Depth 3) | Should -Not -Match ([regex]::Escape($ids[-1]))
         }
     }
+
+    Context 'case 3: accepted credit changes are never lost, whatever stops the pipeline' {
+        It '-ErrorAction Stop on a later bad record: what was accepted before it is sent and reported first' {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $failure = $null
+            try { $seed.T3Micro, $seed.T2Micro, 'i-bad', $seed.T3aMedium | Set-InstanceCreditSpecification -CpuCredits unlimited -PassThru -ErrorAction Stop -OutVariable written @demo | Out-Null }
+            catch { $failure = $_ }
+
+            $failure.TargetObject | Should -Be 'i-bad'
+            @($written.InstanceId) | Should -Be @($seed.T3Micro, $seed.T2Micro)
+            $modify = @(Get-EmulatorJournal -Emulator $emulator | Where-Object action -eq 'ModifyInstanceCreditSpecification')
+            $modify.Count | Should -Be 1
+            (Get-InstanceState -Emulator $emulator -Id $seed.T2Micro).cpuCredits | Should -Be 'unlimited'
+            (Get-InstanceState -Emulator $emulator -Id $seed.T3aMedium).cpuCredits | Should -Be 'standard' -Because 'nothing after the stop is sent'
+        }
+
+        It 'without -PassThru or Stop, a bad record in the middle changes nothing about what is sent' {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $result = Invoke-Quietly { $seed.T3Micro, 'i-bad', $seed.T2Micro | Set-InstanceCreditSpecification -CpuCredits unlimited @demo }
+            $result.Errors.Count | Should -Be 1
+            (Get-InstanceState -Emulator $emulator -Id $seed.T3Micro).cpuCredits | Should -Be 'unlimited'
+            (Get-InstanceState -Emulator $emulator -Id $seed.T2Micro).cpuCredits | Should -Be 'unlimited'
+        }
+
+        It '-ErrorAction Stop inside a batch: every instance of the batch is reported, changed or not' {
+            $demo = Get-DemoConnection -Emulator $emulator
+            $failure = $null
+            $ids = $seed.T3Micro, $seed.NotBurstable, $seed.Terminated, $seed.T2Micro
+            try { $ids | Set-InstanceCreditSpecification -CpuCredits unlimited -PassThru -ErrorAction Stop -OutVariable written @demo | Out-Null }
+            catch { $failure = $_ }
+
+            @($written.InstanceId) | Should -Be $ids
+            @($written | Where-Object Succeeded).InstanceId | Should -Be @($seed.T3Micro, $seed.T2Micro)
+            $failure.TargetObject | Should -Be $seed.NotBurstable
+            "$failure" | Should -Match ([regex]::Escape("The same batch also failed for 1 other instance(s): $($seed.Terminated)"))
+            (Get-InstanceState -Emulator $emulator -Id $seed.T2Micro).cpuCredits | Should -Be 'unlimited'
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using Ec2Capacity.Engine;
 
@@ -132,7 +133,22 @@ namespace Ec2Capacity.Commands
             return lane;
         }
 
+        private bool _sending;
+
         private void Send(Lane lane, IReadOnlyList<CreditChange> batch)
+        {
+            _sending = true;
+            try
+            {
+                SendBatch(lane, batch);
+            }
+            finally
+            {
+                _sending = false;
+            }
+        }
+
+        private void SendBatch(Lane lane, IReadOnlyList<CreditChange> batch)
         {
             lane.BatchNumber++;
             _batchesSent++;
@@ -165,22 +181,44 @@ namespace Ec2Capacity.Commands
                 return;
             }
 
+            // Every result object first, then the errors: under -ErrorAction Stop the first error ends the command, and
+            // each instance of the batch, changed or not, must have been reported by then.
+            var failed = new List<InstanceCreditSpecificationResult>();
             foreach (var result in results)
             {
-                if (result.Succeeded)
-                {
-                    _succeeded++;
-                }
-                else
-                {
-                    _failed++;
-                    WriteFailure(CreditSpecificationService.FailureOf(result), result.InstanceId);
-                }
+                if (result.Succeeded) _succeeded++;
+                else { _failed++; failed.Add(result); }
                 if (PassThru.IsPresent) WriteObject(result);
             }
             _done += results.Count;
+            for (int i = 0; i < failed.Count; i++)
+            {
+                var failure = CreditSpecificationService.FailureOf(failed[i]);
+                if (i == 0 && failed.Count > 1)
+                {
+                    // Under -ErrorAction Stop this first error is the last thing written: it names the batch's other failures.
+                    var others = string.Join(", ", failed.Skip(1).Select(f => f.InstanceId));
+                    failure = new Ec2Failure(failure.Category, failure.ErrorCode,
+                        $"{failure.Message} The same batch also failed for {failed.Count - 1} other instance(s): {others}.", failure.TargetId, failure.RequestId, failure.HttpStatus);
+                }
+                WriteFailure(failure, failed[i].InstanceId);
+            }
             var progress = new CreditProgress(_batchesSent, null, _done, null, _succeeded, _failed);
             WriteProgress(new ProgressRecord(ProgressActivityId, ProgressText.CreditActivity, progress.Describe()));
+        }
+
+        /// <summary>
+        /// Before this command writes an error for a record, the instances it has accepted so far are sent and reported:
+        /// if the error ends the command (-ErrorAction Stop), nothing accepted is left unsent and unreported.
+        /// </summary>
+        protected override void BeforeRecordError()
+        {
+            if (_sending) return;
+            foreach (var lane in _laneOrder)
+            {
+                var accepted = lane.Batcher.Flush();
+                if (accepted.Count > 0) Send(lane, accepted);
+            }
         }
 
         private sealed class Lane
