@@ -34,6 +34,9 @@ namespace Ec2Capacity
         public string AccountId { get; set; }
         /// <summary>Instances that account runs in the reservation.</summary>
         public int UsedInstanceCount { get; set; }
+
+        /// <summary>"123456789012: 3 used", for Format-List * and string expansion.</summary>
+        public override string ToString() => $"{AccountId}: {UsedInstanceCount} used";
     }
 
     /// <summary>The interruptible allocation a source reservation lends out, as GetCapacityReservationUsage reports it.</summary>
@@ -51,6 +54,10 @@ namespace Ec2Capacity
         public string InterruptionType { get; set; }
         /// <summary>default (cancel at 0) or retain (keep at size 0).</summary>
         public string ZeroSizePreference { get; set; }
+
+        /// <summary>"lends 4/4 (active) to cr-…": lent/target, short enough for Format-List * at 80 columns.</summary>
+        public override string ToString() =>
+            $"lends {InstanceCount}/{TargetInstanceCount} ({Status}) to {InterruptibleCapacityReservationId}";
     }
 
     /// <summary>On an interruptible reservation: the source it was lent from.</summary>
@@ -60,5 +67,8 @@ namespace Ec2Capacity
         public string SourceCapacityReservationId { get; set; }
         /// <summary>How instances are interrupted (adhoc).</summary>
         public string InterruptionType { get; set; }
+
+        /// <summary>"lent from cr-… (adhoc)", for Format-List * and string expansion.</summary>
+        public override string ToString() => $"lent from {SourceCapacityReservationId} ({InterruptionType})";
     }
 }
