@@ -55,7 +55,7 @@ Describe 'build.ps1' {
         $run.ExitCode | Should -Be 0 -Because $run.Text
         $run.EmulatorId | Should -Not -BeNullOrEmpty -Because $run.Text
         # The usage table, the -WhatIf line, the allocation made and reclaimed, and the credit results.
-        $run.Text | Should -Match 'cr-0a1b2c3d4e5f60718\s+c5\.xlarge\s+active'
+        $run.Text | Should -Match 'cr-0a1b2c3d4e5f60718\s+active\s+20\s+11\s+5\s+4/4 active'
         $run.Text | Should -Match 'What if: .*cr-0123456789abcdef0'
         $run.Text | Should -Match 'cr-0123456789abcdef0\s+cr-0[0-9a-f]{16}'
         $run.Text | Should -Match 'i-0123456789abcdef2\s+unlimited\s+True'

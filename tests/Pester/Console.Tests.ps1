@@ -55,3 +55,53 @@ Describe 'Nested values read well' {
         "$($source.InterruptibleCapacityAllocation)" | Should -Match '^lends 4/4 \(active\)'
     }
 }
+
+Describe 'Table views at 80 columns' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+        Import-Ec2Capacity
+        $seed = Get-DemoSeedInfo
+        $emulator = Start-TestEmulator
+        $demo = Get-DemoConnection -Emulator $emulator
+
+        function Assert-Table {
+            <# The default view at this width: one header line with these columns, no line wider, one line per object. #>
+            param([object[]] $Objects, [string[]] $Columns, [int] $Width)
+            $lines = @(($Objects | Out-String -Width $Width) -split '\r?\n' | Where-Object { $_.Trim() })
+            $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be $Columns
+            $lines[1] | Should -Match '^-+( +-+)*\s*$' -Because 'the header must fit on one line'
+            $lines.Count | Should -Be (2 + $Objects.Count) -Because 'no row may wrap'
+            foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual $Width }
+            $lines
+        }
+    }
+
+    AfterAll {
+        Stop-TestEmulator -Emulator $emulator
+    }
+
+    BeforeEach {
+        Reset-TestEmulator -Emulator $emulator
+    }
+
+    It 'usage shows the IDs, state, counts, what a source lends and the region, at <_> columns' -ForEach 80, 200 {
+        $usage = Get-CapacityReservationUsage $seed.Source, $seed.SourceWithAllocation, $seed.Interruptible, $seed.Cancelled @demo
+        $lines = Assert-Table -Objects $usage -Width $_ -Columns 'CapacityReservationId', 'State', 'Total', 'Avail', 'Used', 'Lending', 'Region'
+        $lines[3] | Should -Match "^$($seed.SourceWithAllocation)\s+active\s+20\s+11\s+5\s+4/4 active\s+us-east-1$"
+        $lines[4] | Should -Match "^$($seed.Interruptible)\s+active\s+4\s+2\s+2\s+interruptible\s+us-east-1$"
+        $lines[5] | Should -Match '\bcancelled\b'
+    }
+
+    It 'allocations show both IDs, the counts, the status and the region, at <_> columns' -ForEach 80, 200 {
+        $allocation = Get-CapacityReservationUsage $seed.SourceWithAllocation @demo | Update-InterruptibleCapacityAllocation -TargetInstanceCount 1 -Force @demo
+        $lines = Assert-Table -Objects @($allocation) -Width $_ -Columns 'Source', 'Interruptible', 'Lent', 'Target', 'Status', 'Region'
+        $lines[2] | Should -Match "^$($seed.SourceWithAllocation)\s+$($seed.Interruptible)\s+4\s+1\s+updating\s+us-east-1$"
+    }
+
+    It 'credit results show the instance, option, outcome, region and error, at <_> columns' -ForEach 80, 200 {
+        $results = $seed.T3Micro, $seed.NotBurstable | Set-InstanceCreditSpecification -CpuCredits unlimited -PassThru @demo -ErrorAction SilentlyContinue
+        $lines = Assert-Table -Objects $results -Width $_ -Columns 'InstanceId', 'CpuCredits', 'OK', 'Region', 'Error'
+        $lines[3] | Should -Match "^$($seed.NotBurstable)\s+unlimited\s+False\s+us-east-1\s+NotSupported$"
+        ($results[1] | Format-List | Out-String -Width 80) | Should -Match 'ErrorCode\s+: InstanceCreditSpecification\.NotSupported'
+    }
+}

@@ -167,13 +167,13 @@ Describe 'Get-CapacityReservationUsage' {
     }
 
     Context 'formatting' {
-        It 'shows the table columns of the default view' {
+        It 'shows the deciding columns in the table and the instance type in the list (80-column rendering: Console.Tests.ps1)' {
             $text = Get-CapacityReservationUsage $seed.SourceWithAllocation @demo | Format-Table | Out-String -Width 200
-
-            foreach ($column in 'CapacityReservationId', 'InstanceType', 'State', 'Total', 'Available', 'Used', 'Interruptible', 'Lent', 'Region') {
+            foreach ($column in 'CapacityReservationId', 'State', 'Total', 'Avail', 'Used', 'Lending', 'Region') {
                 $text | Should -Match $column
             }
             $text | Should -Match '4/4 active'
+            Get-CapacityReservationUsage $seed.SourceWithAllocation @demo | Format-List | Out-String -Width 200 | Should -Match 'InstanceType\s+: c5\.xlarge'
         }
 
         It 'shows the nested objects in a list' {

@@ -270,12 +270,17 @@ Describe 'New-InterruptibleCapacityAllocation and Update-InterruptibleCapacityAl
     }
 
     Context 'formatting' {
-        It 'shows the table columns of InterruptibleCapacityAllocation' {
-            $text = New-InterruptibleCapacityAllocation $seed.Source 2 @demo | Format-Table | Out-String -Width 250
-
-            foreach ($column in 'SourceCapacityReservationId', 'InterruptibleCapacityReservationId', 'InstanceCount', 'TargetInstanceCount', 'Status', 'ZeroSizePreference', 'Region') {
-                $text | Should -Match $column
+        It 'shows the deciding columns in the table and every property in the list (80-column rendering: Console.Tests.ps1)' {
+            $allocation = New-InterruptibleCapacityAllocation $seed.Source 2 -ZeroSizePreference retain @demo
+            $table = $allocation | Format-Table | Out-String -Width 250
+            foreach ($column in 'Source', 'Interruptible', 'Lent', 'Target', 'Status', 'Region') {
+                $table | Should -Match $column
             }
+            $list = $allocation | Format-List | Out-String -Width 250
+            foreach ($property in 'SourceCapacityReservationId', 'InterruptibleCapacityReservationId', 'InstanceCount', 'TargetInstanceCount', 'Status', 'ZeroSizePreference', 'InterruptionType', 'Region') {
+                $list | Should -Match "$property\s+:"
+            }
+            $list | Should -Match 'ZeroSizePreference\s+: retain'
         }
     }
 }
