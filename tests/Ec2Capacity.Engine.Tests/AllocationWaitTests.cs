@@ -184,5 +184,20 @@ namespace Ec2Capacity.Engine.Tests
                 new InterruptibleAllocationService(emulator.Context(), Fast).WaitAsync(id, TimeSpan.FromSeconds(seconds), null));
             Assert.Equal(id == "cr-0123456789abcdef0" ? "WaitTimeoutSeconds" : "CapacityReservationId", e.ParamName);
         }
+
+        [Theory]
+        [InlineData("pending", 3, 3, "pending: lending 3 (2/600 s)")]
+        [InlineData("updating", 4, 0, "updating: reclaiming 4 of 4 lent (2/600 s)")]
+        [InlineData("updating", 2, 5, "updating: lending 3 more, target 5 (2/600 s)")]
+        [InlineData("canceling", 4, 0, "canceling: taking back all 4 (2/600 s)")]
+        [InlineData("active", 4, 4, "active: 4 lent (2/600 s)")]
+        [InlineData("canceled", 0, 0, "canceled: nothing lent (2/600 s)")]
+        [InlineData(null, null, null, "not reported yet (2/600 s)")]
+        public void Progress_says_what_is_happening_at_each_status(string status, int? lent, int? target, string expected)
+        {
+            var progress = new AllocationProgress("cr-0123456789abcdef0", status, lent, target, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(600), 1);
+            Assert.Equal(expected, progress.Describe());
+            Assert.DoesNotContain(" of 0", progress.Describe());
+        }
     }
 }

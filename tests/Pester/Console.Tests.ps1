@@ -105,3 +105,41 @@ Describe 'Table views at 80 columns' {
         ($results[1] | Format-List | Out-String -Width 80) | Should -Match 'ErrorCode\s+: InstanceCreditSpecification\.NotSupported'
     }
 }
+
+Describe 'Progress during -Wait' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+        $seed = Get-DemoSeedInfo
+        $emulator = Start-TestEmulator
+    }
+
+    AfterAll {
+        Stop-TestEmulator -Emulator $emulator
+    }
+
+    It 'a reclaim to 0 says what it takes back, and the activity is short enough for the minimal view' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param($Manifest, $Call)
+                    Import-Module $Manifest
+                    Update-InterruptibleCapacityAllocation @Call -TargetInstanceCount 0 -Force -Wait -WaitTimeoutSeconds 120
+                }).AddArgument((Join-Path (Get-RepoRoot) 'Ec2Capacity.psd1')).AddArgument((Get-DemoConnection -Emulator $emulator) + @{ CapacityReservationId = $seed.SourceWithAllocation })
+            $output = $ps.Invoke()
+            $records = @($ps.Streams.Progress | Where-Object { $_.RecordType -ne 'Completed' })
+        }
+        finally {
+            $ps.Dispose()
+        }
+
+        $output[0].Status | Should -BeIn 'active', 'canceled'
+        $records.Count | Should -BeGreaterThan 0
+        $records.StatusDescription | Should -Not -Match ' of 0\b'
+        @($records.StatusDescription | Where-Object { $_ -match '^updating: reclaiming 4 of 4 lent \(\d+/120 s\)$' }).Count | Should -BeGreaterThan 0
+        foreach ($record in $records) {
+            $record.Activity | Should -Be "Allocation $($seed.SourceWithAllocation)"
+            # The minimal view prints "Activity [Status]" on one line: both fit in 80 columns.
+            ("{0} [{1}]" -f $record.Activity, $record.StatusDescription).Length | Should -BeLessOrEqual 80
+        }
+    }
+}

@@ -3,7 +3,6 @@ namespace Ec2Capacity.Engine
     /// <summary>The Write-Progress activity titles of the cmdlets (the status lines come from the progress objects' Describe()).</summary>
     public static class ProgressText
     {
-        /// <summary>Activity of New-/Update-InterruptibleCapacityAllocation -Wait.</summary>
         /// <summary>Said before -Wait starts: the change is made, so a stopped wait (Ctrl+C) never hides it.</summary>
         public static string ChangeSent(InterruptibleCapacityAllocation allocation)
         {
@@ -13,8 +12,12 @@ namespace Ec2Capacity.Engine
                 + $"target {target} instances. Waiting for it to settle; stopping the wait does not undo the change.";
         }
 
+        /// <summary>
+        /// Activity of New-/Update-InterruptibleCapacityAllocation -Wait: short, because PowerShell's minimal progress view
+        /// shows "Activity [Status]" on one line and cuts what does not fit.
+        /// </summary>
         public static string WaitActivity(string sourceCapacityReservationId) =>
-            $"Waiting for the interruptible allocation of {sourceCapacityReservationId} to settle";
+            $"Allocation {sourceCapacityReservationId}";
 
         /// <summary>Status of a finished (Completed) progress record.</summary>
         public const string Completed = "Completed";

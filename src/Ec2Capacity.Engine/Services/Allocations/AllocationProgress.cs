@@ -36,14 +36,33 @@ namespace Ec2Capacity.Engine
         public int PercentOfTimeout =>
             Timeout <= TimeSpan.Zero ? 0 : (int)Math.Max(0, Math.Min(100, Elapsed.TotalMilliseconds * 100 / Timeout.TotalMilliseconds));
 
-        /// <summary>One line for Write-Progress's status text.</summary>
-        public string Describe()
+        /// <summary>One line for Write-Progress's status text, true at each status (what is being lent or reclaimed), then the time.</summary>
+        public string Describe() => $"{What()} ({(int)Elapsed.TotalSeconds}/{(int)Timeout.TotalSeconds} s)";
+
+        private string What()
         {
-            var status = Status ?? "not reported yet";
-            var counts = InstanceCount.HasValue || TargetInstanceCount.HasValue
-                ? $", {Show(InstanceCount)} of {Show(TargetInstanceCount)} instances lent"
-                : string.Empty;
-            return $"Allocation of {SourceCapacityReservationId}: {status}{counts} ({(int)Elapsed.TotalSeconds} s of {(int)Timeout.TotalSeconds} s)";
+            int? lent = InstanceCount, target = TargetInstanceCount;
+            switch (Status)
+            {
+                case null:
+                    return "not reported yet";
+                case "pending":
+                    return $"pending: lending {Show(target)}";
+                case "updating" when lent.HasValue && target.HasValue && lent > target:
+                    return $"updating: reclaiming {lent - target} of {lent} lent";
+                case "updating" when lent.HasValue && target.HasValue && lent < target:
+                    return $"updating: lending {target - lent} more, target {target}";
+                case "updating":
+                    return $"updating: target {Show(target)}";
+                case "canceling":
+                    return $"canceling: taking back all {Show(lent)}";
+                case "active":
+                    return $"active: {Show(lent)} lent";
+                case "canceled":
+                    return "canceled: nothing lent";
+                default:
+                    return Status;
+            }
         }
 
         private static string Show(int? value) => value.HasValue ? value.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
