@@ -34,6 +34,7 @@ namespace Ec2Capacity
         /// <summary>The name of a profile in the shared credentials/config files (or the SDK store on Windows).</summary>
         [Parameter]
         [Alias("StoredCredentials", "AWSProfileName")]
+        [ArgumentCompleter(typeof(ProfileCompleter))]
         public string ProfileName { get; set; }
 
         /// <summary>The shared credentials file to read profiles from.</summary>

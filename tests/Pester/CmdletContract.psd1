@@ -3,7 +3,7 @@
 @{
     Common = @(
         @{ Name = 'Region'; Type = 'System.String'; ByPropertyName = $true; Aliases = @('RegionToCall'); Completer = $true }
-        @{ Name = 'ProfileName'; Type = 'System.String'; Aliases = @('StoredCredentials', 'AWSProfileName') }
+        @{ Name = 'ProfileName'; Type = 'System.String'; Aliases = @('StoredCredentials', 'AWSProfileName'); Completer = $true }
         @{ Name = 'ProfileLocation'; Type = 'System.String'; Aliases = @('AWSProfilesLocation', 'ProfilesLocation') }
         @{ Name = 'AccessKey'; Type = 'System.String'; Aliases = @('AK') }
         @{ Name = 'SecretKey'; Type = 'System.String'; Aliases = @('SK', 'SecretAccessKey') }

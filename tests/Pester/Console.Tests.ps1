@@ -23,6 +23,32 @@ Describe 'Tab completion' {
         ($matches | Where-Object CompletionText -eq 'eu-west-1').ToolTip | Should -Match 'Ireland'
     }
 
+    It '-ProfileName offers the profiles of the shared credentials and config files, not file names' {
+        $folder = Join-Path $TestDrive 'aws'
+        $null = New-Item -ItemType Directory -Path $folder
+        Set-Content -Path (Join-Path $folder 'credentials') -Value "[default]`naws_access_key_id = AKIAEXAMPLE1`naws_secret_access_key = x`n[ops-admin]`naws_access_key_id = AKIAEXAMPLE2`naws_secret_access_key = y"
+        Set-Content -Path (Join-Path $folder 'config') -Value "[profile ops-reader]`nrole_arn = arn:aws:iam::123456789012:role/Reader`nsource_profile = default"
+        $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $folder 'credentials'
+        $env:AWS_CONFIG_FILE = Join-Path $folder 'config'
+        try {
+            $all = @((Get-Completion 'Get-CapacityReservationUsage -ProfileName ').CompletionText)
+            $ops = @((Get-Completion 'Get-CapacityReservationUsage -ProfileName ops').CompletionText)
+        }
+        finally {
+            Remove-Item Env:AWS_SHARED_CREDENTIALS_FILE, Env:AWS_CONFIG_FILE
+        }
+        $all | Should -Contain 'default'
+        $all | Should -Contain 'ops-admin'
+        $all | Should -Contain 'ops-reader'
+        $ops | Should -Be @('ops-admin', 'ops-reader')
+    }
+
+    It '-ProfileName reads the file -ProfileLocation names' {
+        $file = Join-Path $TestDrive 'elsewhere'
+        Set-Content -Path $file -Value "[team-a]`naws_access_key_id = AKIAEXAMPLE3`naws_secret_access_key = z"
+        @((Get-Completion "Stop-CapacityReservation -ProfileLocation '$file' -ProfileName ").CompletionText) | Should -Contain 'team-a'
+    }
+
     It '-Region completes what was typed' {
         @((Get-Completion 'Set-InstanceCreditSpecification -Region eu-we').CompletionText) | Should -Be @('eu-west-1', 'eu-west-2', 'eu-west-3')
     }
