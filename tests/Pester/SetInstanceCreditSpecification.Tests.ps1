@@ -145,13 +145,15 @@ Describe 'Set-InstanceCreditSpecification' {
         (Get-InstanceState -Emulator $emulator -Id $seed.T3Micro).cpuCredits | Should -Be 'unlimited'
     }
 
-    It 'shows the table columns of InstanceCreditSpecificationResult' {
-        $text = $seed.T3Micro, $seed.NotBurstable |
-            Set-InstanceCreditSpecification -CpuCredits unlimited -PassThru -ErrorAction SilentlyContinue @demo |
-            Format-Table | Out-String -Width 200
-        foreach ($column in 'InstanceId', 'CpuCredits', 'Succeeded', 'ErrorCode', 'Region') {
-            $text | Should -Match $column
+    It 'shows the deciding columns in the table and the full error in the list (80-column rendering: Console.Tests.ps1)' {
+        $results = $seed.T3Micro, $seed.NotBurstable |
+            Set-InstanceCreditSpecification -CpuCredits unlimited -PassThru -ErrorAction SilentlyContinue @demo
+        $table = $results | Format-Table | Out-String -Width 200
+        foreach ($column in 'InstanceId', 'CpuCredits', 'OK', 'Region', 'Error') {
+            $table | Should -Match $column
         }
-        $text | Should -Match 'InstanceCreditSpecification.NotSupported'
+        $list = $results | Format-List | Out-String -Width 200
+        $list | Should -Match 'ErrorCode\s+: InstanceCreditSpecification\.NotSupported'
+        $list | Should -Match 'Succeeded\s+: False'
     }
 }
