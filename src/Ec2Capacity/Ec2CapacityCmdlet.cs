@@ -148,15 +148,15 @@ namespace Ec2Capacity
         protected bool TakeItem(string parameterName, string id)
         {
             if (++_itemsTaken <= MaxItemsPerCommand) return true;
-            BeforeRecordError();
             var message = $"-{parameterName}: {id} is item {_itemsTaken} of this command, which takes at most {MaxItemsPerCommand}; nothing was sent for it. "
                 + "Split the input into several commands (Select-Object -First / -Skip).";
-            WriteError(new ErrorRecord(new ArgumentException(message, parameterName), "TooManyItems", ErrorCategory.LimitsExceeded, id)
+            WriteRecordError(new ErrorRecord(new ArgumentException(message, parameterName), "TooManyItems", ErrorCategory.LimitsExceeded, id)
             {
                 ErrorDetails = new ErrorDetails(message),
             });
             return false;
         }
+
         private HashSet<string> _onCommandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>
@@ -172,12 +172,11 @@ namespace Ec2Capacity
         {
             var message = $"-{parameterName}: the piped object is this module's own output, whose {parameterName} describes what was, "
                 + $"so it is not used as a change. Give -{parameterName} on the command line.";
-            BeforeRecordError();
             var record = new ErrorRecord(new ArgumentException(message, parameterName), "ValueNotTakenFromOwnOutput", ErrorCategory.InvalidArgument, target)
             {
                 ErrorDetails = new ErrorDetails(message) { RecommendedAction = $"Add -{parameterName} <value> to the command." },
             };
-            WriteError(record);
+            WriteRecordError(record);
         }
 
         protected override void EndProcessing()
@@ -257,8 +256,7 @@ namespace Ec2Capacity
                     && (e.ErrorId == ConnectionErrorIds.InvalidRegion || e.ErrorId == ConnectionErrorIds.NoRegion);
                 if (regionOfThisRecord)
                 {
-                    BeforeRecordError();
-                    WriteError(ErrorRecords.FromConnectionFailure(e, record));
+                    WriteRecordError(ErrorRecords.FromConnectionFailure(e, record));
                     return null;
                 }
                 ThrowTerminatingError(ErrorRecords.FromConnectionFailure(e));
@@ -379,7 +377,7 @@ namespace Ec2Capacity
             if (!verdict.IsAllowed && verdict.Failure != null)
             {
                 var failure = verdict.Failure.TargetId == null ? verdict.Failure.WithTarget(targetId) : verdict.Failure;
-                WriteError(ErrorRecords.FromFailure(failure, targetId));
+                WriteRecordError(ErrorRecords.FromFailure(failure, targetId));
             }
         }
 
@@ -436,18 +434,23 @@ namespace Ec2Capacity
         {
         }
 
-        protected void WriteFailure(Exception exception, string targetId)
+        /// <summary>Every error that belongs to one record goes out here, after <see cref="BeforeRecordError"/>.</summary>
+        private void WriteRecordError(ErrorRecord record)
         {
             BeforeRecordError();
+            WriteError(record);
+        }
+
+        protected void WriteFailure(Exception exception, string targetId)
+        {
             var failure = ClassifyOrStop(exception, targetId);
-            WriteError(ErrorRecords.FromFailure(failure, targetId ?? failure.TargetId, exception));
+            WriteRecordError(ErrorRecords.FromFailure(failure, targetId ?? failure.TargetId, exception));
         }
 
         /// <summary>Writes an already classified failure as a non-terminating error.</summary>
         protected void WriteFailure(Ec2Failure failure, string targetId = null)
         {
-            BeforeRecordError();
-            WriteError(ErrorRecords.FromFailure(failure, targetId ?? failure.TargetId));
+            WriteRecordError(ErrorRecords.FromFailure(failure, targetId ?? failure.TargetId));
         }
 
         private Ec2Failure ClassifyOrStop(Exception exception, string targetId)

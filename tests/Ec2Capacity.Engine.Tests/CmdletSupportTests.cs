@@ -183,6 +183,17 @@ namespace Ec2Capacity.Engine.Tests
         }
 
         [Fact]
+        public void Every_connection_failure_has_its_own_advice_and_an_unknown_one_none()
+        {
+            var ids = typeof(ConnectionErrorIds).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()).ToList();
+            Assert.NotEmpty(ids);
+            foreach (var id in ids) Assert.False(string.IsNullOrWhiteSpace(ErrorAdvice.ForConnectionFailure(id)), id);
+            Assert.Equal(ids.Count, ids.Select(ErrorAdvice.ForConnectionFailure).Distinct().Count());
+            Assert.Null(ErrorAdvice.ForConnectionFailure("SomethingNew"));
+            Assert.Contains("-SecretKey", ErrorAdvice.ForConnectionFailure(ConnectionErrorIds.IncompleteKeys));
+        }
+
+        [Fact]
         public void Recommended_action_is_specific_for_known_codes_and_never_quotes_the_message()
         {
             var notFound = ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.ObjectNotFound, "InvalidCapacityReservationId.NotFound", "secret-looking text"));

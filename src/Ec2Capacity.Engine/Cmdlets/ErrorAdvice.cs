@@ -60,6 +60,36 @@ namespace Ec2Capacity.Engine
             return null;
         }
 
+        /// <summary>What to do about a connection failure (a <see cref="ConnectionErrorIds"/> value); none for one we cannot advise on.</summary>
+        public static string ForConnectionFailure(string errorId)
+        {
+            switch (errorId)
+            {
+                case ConnectionErrorIds.NoCredentials:
+                    return "Pass credentials (-ProfileName, -AccessKey and -SecretKey, or -Credential), or set them for the session with Set-AWSCredential (AWS.Tools). See Get-Help about_Ec2Capacity.";
+                case ConnectionErrorIds.NoRegion:
+                    return "Pass -Region, or set a region for the session with Set-DefaultAWSRegion (AWS.Tools), AWS_REGION, or the profile's region.";
+                case ConnectionErrorIds.InvalidRegion:
+                    return "Use a region's system name, such as us-east-1 or eu-west-1.";
+                case ConnectionErrorIds.IncompleteKeys:
+                    return "Pass -AccessKey and -SecretKey together, and -SessionToken only with both.";
+                case ConnectionErrorIds.InvalidEndpointUrl:
+                    return "Give -EndpointUrl as an absolute http or https URL, such as https://ec2.eu-west-1.amazonaws.com.";
+                case ConnectionErrorIds.ProfileNotFound:
+                    return "Check the profile name and -ProfileLocation; the profiles are in the shared credentials and config files.";
+                case ConnectionErrorIds.InvalidProfile:
+                    return "Give the profile both aws_access_key_id and aws_secret_access_key, or a role, SSO or credential_process setting.";
+                case ConnectionErrorIds.ProfileCredentialsUnavailable:
+                    return "Check the profile's role, SSO or credential_process settings; for SSO, sign in again.";
+                case ConnectionErrorIds.InvalidCredential:
+                    return "Pass AWS credentials to -Credential: the output of New-AWSCredential or Get-AWSCredential, or an Amazon.Runtime.AWSCredentials.";
+                case ConnectionErrorIds.InvalidCredentialText:
+                    return "Set the key or token again, without line breaks, quotes or typographic characters.";
+                default:
+                    return null;
+            }
+        }
+
         private static string IncorrectState(string message)
         {
             bool Says(string words) => message.IndexOf(words, System.StringComparison.OrdinalIgnoreCase) >= 0;
