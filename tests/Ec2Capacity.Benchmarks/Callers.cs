@@ -5,7 +5,6 @@ using System.Threading.Tasks;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Amazon.Runtime;
-using Ec2Capacity.Engine;
 
 namespace Ec2Capacity.Benchmarks
 {

@@ -5,7 +5,6 @@ using System.IO;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
-using Ec2Capacity.Engine;
 
 namespace Ec2Capacity.Benchmarks
 {

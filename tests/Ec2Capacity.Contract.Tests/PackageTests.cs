@@ -53,8 +53,9 @@ namespace Ec2Capacity.Contract.Tests
                 || f.IndexOf("Benchmark", StringComparison.OrdinalIgnoreCase) >= 0).ToList();
             Assert.True(forbidden.Count == 0, "the package ships files it must not: " + string.Join(", ", forbidden));
             Assert.Contains("module/bin/Ec2Capacity.LoadContext.dll", _package.Files());
+            Assert.DoesNotContain(_package.Files(), f => f.EndsWith("Ec2Capacity.Engine.dll", StringComparison.Ordinal));
             foreach (var edition in new[] { "Core", "Desktop" })
-                foreach (var dll in new[] { "Ec2Capacity.dll", "Ec2Capacity.Engine.dll", "AWSSDK.Core.dll", "AWSSDK.EC2.dll" })
+                foreach (var dll in new[] { "Ec2Capacity.dll", "AWSSDK.Core.dll", "AWSSDK.EC2.dll" })
                     Assert.Contains($"module/bin/{edition}/{dll}", _package.Files());
         }
 

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Ec2Capacity.Engine;
 using Ec2Capacity.Reliability.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -98,7 +97,7 @@ namespace Ec2Capacity.Reliability.Tests
             {
                 var slowPolls = new AllocationWaitOptions { PollInterval = TimeSpan.FromSeconds(30), MaxPollInterval = TimeSpan.FromSeconds(30) };
                 var allocations = new InterruptibleAllocationService(emu.Context(), slowPolls);
-                var started = await allocations.CreateAsync(new Ec2Capacity.Engine.CreateAllocationRequest { CapacityReservationId = Source, InstanceCount = 5 });
+                var started = await allocations.CreateAsync(new Ec2Capacity.CreateAllocationRequest { CapacityReservationId = Source, InstanceCount = 5 });
                 var before = emu.Server.GetStateJson();
                 int journalBefore = emu.Journal().Count;
                 var firstPoll = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -121,7 +120,7 @@ namespace Ec2Capacity.Reliability.Tests
                 ("waiter's poll in flight (WaitAsync)", "GetCapacityReservationUsage",
                     t => new InterruptibleAllocationService(slow).WaitAsync(Lent, TimeSpan.FromMinutes(10), null, t)),
                 ("lend (CreateAsync)", "CreateInterruptibleCapacityReservationAllocation",
-                    t => new InterruptibleAllocationService(slow).CreateAsync(new Ec2Capacity.Engine.CreateAllocationRequest { CapacityReservationId = Source, InstanceCount = 5 }, t)),
+                    t => new InterruptibleAllocationService(slow).CreateAsync(new Ec2Capacity.CreateAllocationRequest { CapacityReservationId = Source, InstanceCount = 5 }, t)),
                 ("reclaim (UpdateAsync)", "UpdateInterruptibleCapacityReservationAllocation",
                     t => new InterruptibleAllocationService(slow).UpdateAsync(new UpdateAllocationRequest { CapacityReservationId = Lent, TargetInstanceCount = 0 }, t)),
                 ("cancel reservation (CancelAsync)", "GetCapacityReservationUsage",
@@ -131,7 +130,7 @@ namespace Ec2Capacity.Reliability.Tests
                 ("usage read (GetAsync)", "GetCapacityReservationUsage",
                     t => new CapacityReservationUsageService(slow).GetAsync(Source, null, t)),
                 ("DryRun (DryRunCreateAsync)", "CreateInterruptibleCapacityReservationAllocation",
-                    t => new InterruptibleAllocationService(slow).DryRunCreateAsync(new Ec2Capacity.Engine.CreateAllocationRequest { CapacityReservationId = Source, InstanceCount = 1 }, t)),
+                    t => new InterruptibleAllocationService(slow).DryRunCreateAsync(new Ec2Capacity.CreateAllocationRequest { CapacityReservationId = Source, InstanceCount = 1 }, t)),
             };
             foreach (var (name, action, call) in scenarios)
             {

@@ -6,7 +6,6 @@ using System.Linq;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using Ec2Capacity.Emulator;
-using Ec2Capacity.Engine;
 using Ec2Capacity.Reliability.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

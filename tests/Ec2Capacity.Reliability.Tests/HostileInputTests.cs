@@ -4,7 +4,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Ec2Capacity.Engine;
 using Ec2Capacity.Reliability.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

@@ -9,7 +9,6 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Ec2Capacity.Emulator;
-using Ec2Capacity.Engine;
 using Ec2Capacity.Reliability.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -142,10 +141,11 @@ namespace Ec2Capacity.Reliability.Tests
             texts.Add("ProgressText", ProgressText.WaitActivity(Source) + " " + ProgressText.CreditBatchSending(1, 3) + " " + ProgressText.CreditActivity);
             var reclaim = new UpdateAllocationRequest { CapacityReservationId = Source, TargetInstanceCount = 1 };
             var plan = await allocations.DescribeReclaimAsync(reclaim);
-            texts.Add("ConfirmationText.UpdateAllocation", ConfirmationText.UpdateAllocation(reclaim, plan));
+            texts.Add("ConfirmationText.UpdateAllocation", ConfirmationText.UpdateAllocation(reclaim));
+            texts.Add("ConfirmationText.Reclaim", ConfirmationText.Reclaim(reclaim, plan));
             texts.Add("WhatIfText.UpdateAllocationAction", WhatIfText.UpdateAllocationAction(reclaim, plan));
             texts.Verdict("DryRunUpdate", await allocations.DryRunUpdateAsync(reclaim));
-            texts.Add("WhatIfText.UpdateAllocation", WhatIfText.UpdateAllocation(reclaim, await allocations.DryRunUpdateAsync(reclaim)));
+            texts.Add("WhatIfText.Verdict", WhatIfText.Verdict(Source, await allocations.DryRunUpdateAsync(reclaim)));
             var updated = await allocations.UpdateAsync(reclaim);
             await allocations.WaitAsync(updated, TimeSpan.FromSeconds(30), p => texts.Add("AllocationProgress", p.Describe()));
             foreach (AllocationChangeKind kind in Enum.GetValues(typeof(AllocationChangeKind)))
@@ -163,8 +163,8 @@ namespace Ec2Capacity.Reliability.Tests
                     new UpdateAllocationRequest { CapacityReservationId = Source, ZeroSizePreference = "retain" },
                 })
                 {
-                    texts.Add("ConfirmationText.UpdateAllocation " + kind, ConfirmationText.UpdateAllocation(request, p));
-                    texts.Add("WhatIfText.UpdateAllocation " + kind, WhatIfText.UpdateAllocation(request, usageVerdictPlaceholder, p));
+                    texts.Add("ConfirmationText.Reclaim " + kind, ConfirmationText.Reclaim(request, p) ?? string.Empty);
+                    texts.Add("WhatIfText.UpdateAllocationAction " + kind, WhatIfText.UpdateAllocationAction(request, p) + " " + WhatIfText.Verdict(Source, usageVerdictPlaceholder));
                 }
             }
             var cancel = new CancelReservationRequest { CapacityReservationId = ToCancel };
@@ -172,12 +172,13 @@ namespace Ec2Capacity.Reliability.Tests
             texts.Add("ConfirmationText.CancelReservation (quote)", ConfirmationText.CancelReservation(new CancelReservationRequest { CapacityReservationId = ToCancel, QuoteId = "crcq-0123456789abcdef0", ApplyCancellationCharge = "commitment-wind-down" }));
             var cancelVerdict = await cancels.DryRunAsync(cancel);
             texts.Verdict("DryRunCancel", cancelVerdict);
-            texts.Add("WhatIfText.CancelReservation", WhatIfText.CancelReservation(cancel, cancelVerdict));
+            texts.Add("WhatIfText.CancelReservationAction", WhatIfText.CancelReservationAction(cancel) + " " + WhatIfText.Verdict(ToCancel, cancelVerdict));
             await cancels.CancelAsync(cancel);
             var changes = new[] { new CreditChange(Ids.I(0x70, 1), "unlimited"), new CreditChange(Ids.I(0x70, 2), "unlimited"), new CreditChange(Ids.I(0x70, 3), "standard"), new CreditChange("i-1a2b3c4d", "standard") };
             var creditVerdict = await credits.DryRunBatchAsync(changes);
             texts.Verdict("DryRunBatch", creditVerdict);
-            foreach (var c in changes) texts.Add("WhatIfText.SetCredit", WhatIfText.SetCredit(c, creditVerdict, changes.Length) + " / " + WhatIfText.SetCreditAction(c));
+            texts.Add("WhatIfText.BatchVerdict", WhatIfText.BatchVerdict(changes, creditVerdict));
+            foreach (var c in changes) texts.Add("WhatIfText.SetCreditAction", WhatIfText.SetCreditAction(c));
             foreach (var r in await credits.ApplyAsync(changes, 2, null, p => texts.Add("CreditProgress", p.Describe())))
             {
                 texts.Add("credit result", string.Join("|", r.InstanceId, r.CpuCredits, r.Succeeded, r.ErrorCode, r.ErrorMessage));
@@ -185,7 +186,7 @@ namespace Ec2Capacity.Reliability.Tests
             }
             var usageVerdict = await usage.DryRunAsync(Source, default);
             texts.Verdict("DryRunUsage", usageVerdict);
-            texts.Add("WhatIfText.GetUsage", WhatIfText.GetUsage(Source, usageVerdict));
+            texts.Add("WhatIfText.GetUsageAction", WhatIfText.GetUsageAction(Source) + " " + WhatIfText.Verdict(Source, usageVerdict));
 
             // ---- EC2 refusals
             await texts.Capture("not found", () => usage.GetAsync(Missing, null, default));

@@ -4,7 +4,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using Ec2Capacity.Emulator;
-using Ec2Capacity.Engine;
 using Ec2Capacity.Reliability.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -55,7 +54,7 @@ namespace Ec2Capacity.Reliability.Tests
             {
                 var v = await usage.DryRunAsync(id, default);
                 verdicts.Add(v);
-                lines.Add(WhatIfText.GetUsage(id, v));
+                lines.Add(WhatIfText.GetUsageAction(id) + " " + WhatIfText.Verdict(id, v));
                 expected++;
             }
             // New-InterruptibleCapacityAllocation -WhatIf
@@ -64,7 +63,7 @@ namespace Ec2Capacity.Reliability.Tests
                 var request = new CreateAllocationRequest { CapacityReservationId = id, InstanceCount = 3, Tags = new Hashtable { ["team"] = "batch" }, ZeroSizePreference = "retain" };
                 var v = await allocations.DryRunCreateAsync(request);
                 verdicts.Add(v);
-                lines.Add(WhatIfText.NewAllocation(request, v));
+                lines.Add(WhatIfText.NewAllocation(request) + " " + WhatIfText.Verdict(id, v));
                 expected++;
             }
             // Update-InterruptibleCapacityAllocation -WhatIf (reclaim, preference only, to zero)
@@ -78,7 +77,7 @@ namespace Ec2Capacity.Reliability.Tests
                 };
                 var v = await allocations.DryRunUpdateAsync(request);
                 verdicts.Add(v);
-                lines.Add(WhatIfText.UpdateAllocation(request, v));
+                lines.Add(WhatIfText.UpdateAllocationAction(request) + " " + WhatIfText.Verdict(id, v));
                 expected++;
             }
             // Stop-CapacityReservation -WhatIf
@@ -87,7 +86,7 @@ namespace Ec2Capacity.Reliability.Tests
                 var request = new CancelReservationRequest { CapacityReservationId = id };
                 var v = await cancels.DryRunAsync(request);
                 verdicts.Add(v);
-                lines.Add(WhatIfText.CancelReservation(request, v));
+                lines.Add(WhatIfText.CancelReservationAction(request) + " " + WhatIfText.Verdict(id, v));
                 expected++;
             }
             // Set-InstanceCreditSpecification -WhatIf: the pipeline gathered into batches of 100, one DryRun per batch
@@ -104,7 +103,7 @@ namespace Ec2Capacity.Reliability.Tests
             {
                 var v = await credits.DryRunBatchAsync(batch);
                 verdicts.Add(v);
-                foreach (var c in batch) lines.Add(WhatIfText.SetCredit(c, v, batch.Count));
+                foreach (var c in batch) lines.Add(WhatIfText.SetCreditAction(c) + " " + WhatIfText.BatchVerdict(batch, v));
                 expected++;
             }
             return (expected, lines, verdicts);

@@ -55,7 +55,7 @@ Describe 'Beside another AWSSDK.Core in one session' {
             $result.OurContext = $ourContext.Name
             $result.OurCore = @($ourContext.Assemblies | Where-Object { $_.GetName().Name -eq 'AWSSDK.Core' } | ForEach-Object Location)
             $result.DefaultHasOurs = @([System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies |
-                    Where-Object { $_.GetName().Name -match '^(Ec2Capacity(\.Engine)?|AWSSDK\.EC2)$' } | ForEach-Object { $_.GetName().Name })
+                    Where-Object { $_.GetName().Name -match '^(Ec2Capacity|AWSSDK\.EC2)$' } | ForEach-Object { $_.GetName().Name })
             $result.Again = (Get-CapacityReservationUsage $Seed.SourceWithAllocation @endpoint @keys).TotalInstanceCount
             $result.TheirsAgain = (Get-StandInAwsSdkCore).Works
             }

@@ -31,7 +31,7 @@
                 @{ Name = 'WaitTimeoutSeconds'; Type = 'System.Int32'; Range = @(1, 86400) }
             )
         }
-        @{ Name = 'Update-InterruptibleCapacityAllocation'; ConfirmImpact = 'High'; OutputType = 'Ec2Capacity.InterruptibleCapacityAllocation'
+        @{ Name = 'Update-InterruptibleCapacityAllocation'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.InterruptibleCapacityAllocation'
             Parameters = @(
                 @{ Name = 'CapacityReservationId'; Type = 'System.String'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true; Aliases = @('SourceCapacityReservationId') }
                 @{ Name = 'TargetInstanceCount'; Type = 'System.Int32?'; Position = 1; ByPropertyName = $true }
@@ -41,7 +41,7 @@
                 @{ Name = 'Force'; Type = 'System.Management.Automation.SwitchParameter' }
             )
         }
-        @{ Name = 'Stop-CapacityReservation'; ConfirmImpact = 'High'; OutputType = 'Ec2Capacity.CapacityReservationCancellation'
+        @{ Name = 'Stop-CapacityReservation'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.CapacityReservationCancellation'
             Parameters = @(
                 @{ Name = 'CapacityReservationId'; Type = 'System.String[]'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true }
                 @{ Name = 'QuoteId'; Type = 'System.String' }

@@ -142,7 +142,7 @@ Describe 'Get-CapacityReservationUsage' {
             Get-EmulatorStateText -Emulator $emulator | Should -Be $before
         }
 
-        It 'honours $WhatIfPreference like -WhatIf' {
+        It 'reads for real under an inherited $WhatIfPreference (a read changes nothing; a preview downstream needs it)' {
             $WhatIfPreference = $true
             try {
                 $output = Get-CapacityReservationUsage $seed.Source @demo
@@ -150,8 +150,8 @@ Describe 'Get-CapacityReservationUsage' {
             finally {
                 $WhatIfPreference = $false
             }
-            $output | Should -BeNullOrEmpty
-            (Get-EmulatorJournal -Emulator $emulator).dryRun | Should -BeTrue
+            $output.CapacityReservationId | Should -Be $seed.Source
+            (Get-EmulatorJournal -Emulator $emulator).dryRun | Should -BeFalse
         }
 
         It 'turns a failing verdict into a non-terminating error' {

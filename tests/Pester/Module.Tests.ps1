@@ -71,9 +71,7 @@ Describe 'The module as PowerShell sees it' {
             $expected = [version]::new($version.Major, $version.Minor, [Math]::Max(0, $version.Build), [Math]::Max(0, $version.Revision))
             $module.Version | Should -Be $version
             foreach ($edition in 'Core', 'Desktop') {
-                foreach ($name in 'Ec2Capacity.dll', 'Ec2Capacity.Engine.dll') {
-                    [System.Reflection.AssemblyName]::GetAssemblyName((Join-Path $root "module/bin/$edition/$name")).Version | Should -Be $expected
-                }
+                [System.Reflection.AssemblyName]::GetAssemblyName((Join-Path $root "module/bin/$edition/Ec2Capacity.dll")).Version | Should -Be $expected
             }
         }
 

@@ -1,13 +1,8 @@
 using System.Management.Automation;
-using Ec2Capacity.Engine;
 
 namespace Ec2Capacity.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Gets the usage of Capacity Reservations: one object per reservation, every page merged.</para>
-    /// <para type="description">Calls EC2 GetCapacityReservationUsage for each ID, follows NextToken to the end and
-    /// writes one Ec2Capacity.CapacityReservationUsage per reservation. -WhatIf sends one DryRun request per ID instead.</para>
-    /// </summary>
+    /// <summary>Gets the usage of Capacity Reservations: one object per reservation, every page merged.</summary>
     [Cmdlet(VerbsCommon.Get, "CapacityReservationUsage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(CapacityReservationUsage))]
     public sealed class GetCapacityReservationUsageCommand : Ec2CapacityCmdlet
@@ -22,25 +17,32 @@ namespace Ec2Capacity.Commands
         [ValidateRange(1, 1000)]
         public int PageSize { get; set; }
 
+        // A read never asks and never previews because of an inherited $WhatIfPreference: a preview of
+        // `Get-… | Update-…` needs the real usage. Only an explicit -WhatIf on the Get makes it a permission check.
+        private bool PermissionCheckOnly =>
+            MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound) && Unwrap(bound) is SwitchParameter whatIf && whatIf.IsPresent;
+
         protected override void ProcessRecord()
         {
             var context = Connect(CapacityReservationId);
             if (context == null) return;
             var service = new CapacityReservationUsageService(context);
             int? pageSize = MyInvocation.BoundParameters.ContainsKey(nameof(PageSize)) ? PageSize : (int?)null;
-            bool whatIf = WhatIfRequested;
 
             foreach (var id in CmdletValues.Distinct(CapacityReservationId))
             {
                 if (!TakeItem(nameof(CapacityReservationId), id)) continue;
-                if (whatIf)
-                {
-                    RunDryRun(id, ct => service.DryRunAsync(id, ct), verdict => WhatIfText.GetUsage(id, verdict));
-                    continue;
-                }
-                if (!ConfirmChange(id, WhatIfText.GetUsageAction(id))) continue;
                 try
                 {
+                    if (PermissionCheckOnly)
+                    {
+                        InputValidator.CapacityReservationId(id);
+                        if (AskToProcess(WhatIfText.GetUsageAction(id), WhatIfText.GetUsageAction(id)) == Answer.Preview)
+                        {
+                            Preview(id, ct => service.DryRunAsync(id, ct));
+                        }
+                        continue;
+                    }
                     WriteObject(Run(ct => service.GetAsync(id, pageSize, ct)));
                 }
                 catch (System.Exception e) when (IsEngineFailure(e))

@@ -1,15 +1,9 @@
 using System.Collections;
 using System.Management.Automation;
-using Ec2Capacity.Engine;
 
 namespace Ec2Capacity.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Lends unused instances of a source Capacity Reservation as an interruptible reservation.</para>
-    /// <para type="description">Calls EC2 CreateInterruptibleCapacityReservationAllocation for the source reservation.
-    /// With -Wait, polls the source's usage until the allocation settles and returns the settled state, including the
-    /// new interruptible reservation's ID. -WhatIf sends one DryRun request instead.</para>
-    /// </summary>
+    /// <summary>Lends unused instances of a source Capacity Reservation as an interruptible reservation.</summary>
     [Cmdlet(VerbsCommon.New, "InterruptibleCapacityAllocation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(InterruptibleCapacityAllocation))]
     public sealed class NewInterruptibleCapacityAllocationCommand : Ec2CapacityCmdlet
@@ -72,17 +66,17 @@ namespace Ec2Capacity.Commands
                 ClientToken = ClientToken,
             };
 
-            if (WhatIfRequested)
-            {
-                RunDryRun(id, ct => service.DryRunCreateAsync(request, ct), verdict => WhatIfText.NewAllocation(request, verdict));
-                return;
-            }
-
-            // Target: the source reservation; action: how many instances are lent.
-            if (!ConfirmChange(id, WhatIfText.NewAllocationAction(request))) return;
-
             try
             {
+                InterruptibleAllocationService.Validate(request);
+                switch (AskToProcess(WhatIfText.NewAllocation(request), WhatIfText.NewAllocation(request) + "?"))
+                {
+                    case Answer.Preview:
+                        Preview(id, ct => service.DryRunCreateAsync(request, ct));
+                        return;
+                    case Answer.Skip:
+                        return;
+                }
                 var allocation = Run(ct => service.CreateAsync(request, ct));
                 if (Wait.IsPresent)
                 {

@@ -1,17 +1,10 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using Ec2Capacity.Engine;
 
 namespace Ec2Capacity.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Sets the CPU credit option (standard or unlimited) of burstable instances, in batches.</para>
-    /// <para type="description">Gathers instances across the whole pipeline and sends them to EC2
-    /// ModifyInstanceCreditSpecification in batches of -BatchSize (a batch is sent when full and at the end). Each
-    /// instance that fails is a non-terminating error; -PassThru writes one result per instance. -WhatIf sends one
-    /// DryRun request per batch and prints one line per instance.</para>
-    /// </summary>
+    /// <summary>Sets the CPU credit option (standard or unlimited) of burstable instances, in batches across the pipeline.</summary>
     [Cmdlet(VerbsCommon.Set, "InstanceCreditSpecification", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(InstanceCreditSpecificationResult))]
     public sealed class SetInstanceCreditSpecificationCommand : Ec2CapacityCmdlet
@@ -53,7 +46,6 @@ namespace Ec2Capacity.Commands
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            _whatIf = WhatIfRequested;
             if (ClientToken != null)
             {
                 try
@@ -91,8 +83,11 @@ namespace Ec2Capacity.Commands
                     continue;
                 }
 
-                // One ShouldProcess per instance; under -WhatIf the batch's DryRun verdict is printed per instance instead.
-                if (!_whatIf && !ConfirmChange(change.InstanceId, WhatIfText.SetCreditAction(change))) continue;
+                // One ShouldProcess per instance; under -WhatIf each batch's DryRun verdict follows the instances' lines.
+                var action = WhatIfText.SetCreditAction(change);
+                var answer = AskToProcess(action, action + "?");
+                if (answer == Answer.Skip) continue;
+                if (answer == Answer.Preview) _whatIf = true;
 
                 IReadOnlyList<CreditChange> full;
                 try
@@ -157,11 +152,7 @@ namespace Ec2Capacity.Commands
             {
                 var target = batch.Count == 1 ? batch[0].InstanceId : null;
                 var verdict = GetDryRunVerdict(target, ct => lane.Service.DryRunBatchAsync(batch, ct));
-                if (verdict == null) return;
-                foreach (var change in batch)
-                {
-                    WriteWhatIf(change.InstanceId, verdict, WhatIfText.SetCredit(change, verdict, batch.Count));
-                }
+                if (verdict != null) WriteVerdict(target, verdict, WhatIfText.BatchVerdict(batch, verdict), batch.Select(c => c.InstanceId));
                 return;
             }
 
@@ -211,7 +202,7 @@ namespace Ec2Capacity.Commands
         /// Before this command writes an error for a record, the instances it has accepted so far are sent and reported:
         /// if the error ends the command (-ErrorAction Stop), nothing accepted is left unsent and unreported.
         /// </summary>
-        protected override void BeforeRecordError()
+        private protected override void BeforeRecordError()
         {
             if (_sending) return;
             foreach (var lane in _laneOrder)

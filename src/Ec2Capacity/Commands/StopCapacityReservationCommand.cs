@@ -1,15 +1,9 @@
 using System.Management.Automation;
-using Ec2Capacity.Engine;
 
 namespace Ec2Capacity.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Cancels Capacity Reservations.</para>
-    /// <para type="description">Calls EC2 CancelCapacityReservation for each ID, asking first (ConfirmImpact High) unless
-    /// -Force. Instances already running keep running; stopped instances that target the reservation can no longer
-    /// launch into it. Writes nothing unless -PassThru. -WhatIf sends one DryRun request per ID instead.</para>
-    /// </summary>
-    [Cmdlet(VerbsLifecycle.Stop, "CapacityReservation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    /// <summary>Cancels Capacity Reservations; asks first unless -Force.</summary>
+    [Cmdlet(VerbsLifecycle.Stop, "CapacityReservation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(CapacityReservationCancellation))]
     public sealed class StopCapacityReservationCommand : Ec2CapacityCmdlet
     {
@@ -26,7 +20,7 @@ namespace Ec2Capacity.Commands
         [ValidateSet("commitment-wind-down")]
         public string ApplyCancellationCharge { get; set; }
 
-        /// <summary>Do not ask for confirmation (unless -Confirm is given explicitly). -WhatIf still wins.</summary>
+        /// <summary>Skip the question before a cancel (ShouldContinue). -Confirm and -WhatIf still apply.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
@@ -39,7 +33,6 @@ namespace Ec2Capacity.Commands
             var context = Connect(CapacityReservationId);
             if (context == null) return;
             var service = new CapacityReservationCancellationService(context);
-            bool whatIf = WhatIfRequested;
 
             foreach (var id in CmdletValues.Distinct(CapacityReservationId))
             {
@@ -50,18 +43,20 @@ namespace Ec2Capacity.Commands
                     QuoteId = QuoteId,
                     ApplyCancellationCharge = ApplyCancellationCharge,
                 };
-                if (whatIf)
-                {
-                    RunDryRun(id, ct => service.DryRunAsync(request, ct), verdict => WhatIfText.CancelReservation(request, verdict));
-                    continue;
-                }
-                if (!ConfirmChange(WhatIfText.CancelReservationAction(request), ConfirmationText.CancelReservation(request),
-                        ConfirmationText.CancelReservationCaption, Force.IsPresent))
-                {
-                    continue;
-                }
                 try
                 {
+                    CapacityReservationCancellationService.Validate(request);
+                    var action = WhatIfText.CancelReservationAction(request);
+                    switch (AskToProcess(action, action + "?", ConfirmationText.CancelReservationCaption))
+                    {
+                        case Answer.Preview:
+                            Preview(id, ct => service.DryRunAsync(request, ct));
+                            continue;
+                        case Answer.Skip:
+                            continue;
+                    }
+                    // A cancel cannot be undone: asked again unless -Force (or -Confirm:$false).
+                    if (!AskToContinue(Force.IsPresent, ConfirmationText.CancelReservationCaption, () => ConfirmationText.CancelReservation(request))) continue;
                     var result = Run(ct => service.CancelAsync(request, ct));
                     if (PassThru.IsPresent) WriteObject(result);
                 }

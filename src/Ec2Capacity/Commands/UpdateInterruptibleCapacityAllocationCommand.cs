@@ -1,16 +1,9 @@
 using System.Management.Automation;
-using Ec2Capacity.Engine;
 
 namespace Ec2Capacity.Commands
 {
-    /// <summary>
-    /// <para type="synopsis">Changes how many instances a source reservation lends, reclaims them, or sets the zero-size preference.</para>
-    /// <para type="description">Calls EC2 UpdateInterruptibleCapacityReservationAllocation on the source reservation.
-    /// Lowering the target reclaims capacity: running instances in the interruptible reservation get a two-minute
-    /// notice and are terminated, so the cmdlet asks first (ConfirmImpact High) unless -Force. With -Wait, polls until
-    /// the allocation settles. -WhatIf sends one DryRun request instead.</para>
-    /// </summary>
-    [Cmdlet(VerbsData.Update, "InterruptibleCapacityAllocation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    /// <summary>Changes how many instances a source reservation lends, reclaims them, or sets the zero-size preference.</summary>
+    [Cmdlet(VerbsData.Update, "InterruptibleCapacityAllocation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(InterruptibleCapacityAllocation))]
     public sealed class UpdateInterruptibleCapacityAllocationCommand : Ec2CapacityCmdlet
     {
@@ -40,7 +33,7 @@ namespace Ec2Capacity.Commands
         [ValidateRange(1, 86400)]
         public int WaitTimeoutSeconds { get; set; } = 600;
 
-        /// <summary>Do not ask for confirmation (unless -Confirm is given explicitly). -WhatIf still wins.</summary>
+        /// <summary>Skip the question before a reclaim (ShouldContinue). -Confirm and -WhatIf still apply.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
@@ -68,20 +61,22 @@ namespace Ec2Capacity.Commands
                 ZeroSizePreference = ZeroSizePreference,
             };
 
-            if (WhatIfRequested)
-            {
-                RunDryRun(id, ct => service.DryRunUpdateAsync(request, ct), verdict => WhatIfText.UpdateAllocation(request, verdict));
-                return;
-            }
-
             try
             {
-                // The current allocation is read only when a prompt will show, to say how many instances are reclaimed.
-                AllocationChangePlan plan = WillPrompt(ConfirmImpact.High, Force.IsPresent)
-                    ? Run(ct => service.DescribeReclaimAsync(request, ct))
-                    : null;
-                if (!ConfirmChange(WhatIfText.UpdateAllocationAction(request, plan), ConfirmationText.UpdateAllocation(request, plan),
-                        ConfirmationText.UpdateAllocationCaption, Force.IsPresent))
+                InterruptibleAllocationService.Validate(request);
+                switch (AskToProcess(WhatIfText.UpdateAllocationAction(request), ConfirmationText.UpdateAllocation(request), ConfirmationText.UpdateAllocationCaption))
+                {
+                    case Answer.Preview:
+                        Preview(id, ct => service.DryRunUpdateAsync(request, ct));
+                        return;
+                    case Answer.Skip:
+                        return;
+                }
+                // A lower target interrupts running instances: asked again, with what the current allocation loses. The
+                // read happens only when that question will show (not under -Force, not after "Yes/No to All").
+                if (!AskToContinue(Force.IsPresent, ConfirmationText.ReclaimCaption, () => request.TargetInstanceCount.HasValue
+                        ? ConfirmationText.Reclaim(request, Run(ct => service.DescribeReclaimAsync(request, ct)))
+                        : null))
                 {
                     return;
                 }

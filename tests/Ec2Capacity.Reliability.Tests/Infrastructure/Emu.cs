@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using Amazon.Runtime;
 using Ec2Capacity.Emulator;
-using Ec2Capacity.Engine;
 
 namespace Ec2Capacity.Reliability.Tests.Infrastructure
 {
@@ -27,7 +26,7 @@ namespace Ec2Capacity.Reliability.Tests.Infrastructure
         public ValueTask DisposeAsync() => Server.DisposeAsync();
 
         /// <summary>A connection the way a host that already holds credentials builds one.</summary>
-        public ResolvedConnection Connection(string accessKey = Keys.OwnerAccessKey, string secret = Keys.OwnerSecret, string sessionToken = null)
+        internal ResolvedConnection Connection(string accessKey = Keys.OwnerAccessKey, string secret = Keys.OwnerSecret, string sessionToken = null)
         {
             AWSCredentials credentials = sessionToken == null
                 ? new BasicAWSCredentials(accessKey, secret)
@@ -36,7 +35,7 @@ namespace Ec2Capacity.Reliability.Tests.Infrastructure
         }
 
         /// <summary>An engine context on a client from <paramref name="cache"/> (a fresh production-like cache when null).</summary>
-        public Ec2Context Context(ResolvedConnection connection = null, Ec2ClientCache cache = null, Action<string> verbose = null)
+        internal Ec2Context Context(ResolvedConnection connection = null, Ec2ClientCache cache = null, Action<string> verbose = null)
         {
             connection = connection ?? Connection();
             cache = cache ?? new Ec2ClientCache(ClientSettings.ProductionWithShortBackoff());
@@ -73,7 +72,7 @@ namespace Ec2Capacity.Reliability.Tests.Infrastructure
         /// What production uses (<see cref="Ec2ClientSettings.Default"/>: standard retry mode, 5 attempts, 30 s per attempt,
         /// the SDK's retry quota off) with only the backoff ceiling shortened, so the suites run in seconds.
         /// </summary>
-        public static Ec2ClientSettings ProductionWithShortBackoff()
+        internal static Ec2ClientSettings ProductionWithShortBackoff()
         {
             var s = Ec2ClientSettings.Default;
             s.MaxBackoff = TimeSpan.FromMilliseconds(10);

@@ -1,0 +1,191 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Text;
+
+namespace Ec2Capacity
+{
+    /// <summary>
+    /// Every client-side check, run before any request leaves the machine. Each failure names the
+    /// PowerShell parameter and the form it accepts, and quotes the bad value only in escaped, shortened form.
+    /// </summary>
+    internal static class InputValidator
+    {
+        /// <summary>Most items one call takes; more is almost certainly a runaway pipeline.</summary>
+        public const int MaxItemsPerCall = 10000;
+
+        public const string CapacityReservationIdForm = "a Capacity Reservation ID: 'cr-' followed by 17 lowercase hexadecimal characters, such as cr-0123456789abcdef0";
+        public const string InstanceIdForm = "an instance ID: 'i-' followed by 8 or 17 lowercase hexadecimal characters, such as i-0123456789abcdef0";
+        public const string QuoteIdForm = "a cancellation quote ID: 'crcq-' followed by 17 lowercase hexadecimal characters";
+
+        public static string CapacityReservationId(string value, string parameterName = "CapacityReservationId") =>
+            Identifier(value, parameterName, "cr-", CapacityReservationIdForm, HexLength17);
+
+        public static string InstanceId(string value, string parameterName = "InstanceId") =>
+            Identifier(value, parameterName, "i-", InstanceIdForm, HexLength8Or17);
+
+        public static string QuoteId(string value, string parameterName = "QuoteId") =>
+            Identifier(value, parameterName, "crcq-", QuoteIdForm, HexLength17);
+
+        /// <summary>Checks a list of reservation IDs and returns them once each, in first-seen order.</summary>
+        public static IReadOnlyList<string> CapacityReservationIds(IEnumerable<string> values, string parameterName = "CapacityReservationId") =>
+            DistinctList(values, parameterName, CapacityReservationIdForm, v => CapacityReservationId(v, parameterName));
+
+        /// <summary>Checks a list of instance IDs and returns them once each, in first-seen order.</summary>
+        public static IReadOnlyList<string> InstanceIds(IEnumerable<string> values, string parameterName = "InstanceId") =>
+            DistinctList(values, parameterName, InstanceIdForm, v => InstanceId(v, parameterName));
+
+        public static int InstanceCount(int value, string parameterName = "InstanceCount") =>
+            Range(value, parameterName, 1, 1000, "a whole number of instances from 1 to 1000");
+
+        public static int TargetInstanceCount(int value, string parameterName = "TargetInstanceCount") =>
+            Range(value, parameterName, 0, 1000, "a whole number of instances from 0 to 1000 (0 reclaims everything)");
+
+        public static int PageSize(int value, string parameterName = "PageSize") =>
+            Range(value, parameterName, 1, 1000, "a page size from 1 to 1000");
+
+        public static int BatchSize(int value, string parameterName = "BatchSize") =>
+            Range(value, parameterName, 1, 1000, "a batch size from 1 to 1000 instances per request");
+
+        public static TimeSpan WaitTimeout(int seconds, string parameterName = "WaitTimeoutSeconds") =>
+            TimeSpan.FromSeconds(Range(seconds, parameterName, 1, 86400, "a number of seconds from 1 to 86400"));
+
+        public static string ZeroSizePreference(string value, string parameterName = "ZeroSizePreference") =>
+            OneOf(value, parameterName, "default", "retain");
+
+        public static string CpuCredits(string value, string parameterName = "CpuCredits") =>
+            OneOf(value, parameterName, "standard", "unlimited");
+
+        public static string ApplyCancellationCharge(string value, string parameterName = "ApplyCancellationCharge") =>
+            OneOf(value, parameterName, "commitment-wind-down");
+
+        /// <summary>An idempotency token: 1 to 64 printable ASCII characters.</summary>
+        public static string ClientToken(string value, string parameterName = "ClientToken")
+        {
+            const string form = "an idempotency token of 1 to 64 printable ASCII characters";
+            if (value == null || value.Length == 0) throw new InputValidationException(parameterName, form, "The value is empty.");
+            if (value.Length > 64) throw new InputValidationException(parameterName, form, $"The value is {value.Length} characters long.");
+            foreach (char c in value)
+            {
+                if (c < 0x21 || c > 0x7e) throw new InputValidationException(parameterName, form, $"The value {Quote(value)} contains a character outside printable ASCII.");
+            }
+            return value;
+        }
+
+        /// <summary>Checks tags (a PowerShell hashtable or any dictionary) and returns them as ordered pairs.</summary>
+        public static IReadOnlyList<KeyValuePair<string, string>> Tags(IDictionary tags, string parameterName = "Tag")
+        {
+            const string form = "a hashtable of tags: keys of 1 to 127 characters not starting with 'aws:', values of at most 256 characters, at most 50 tags";
+            var result = new List<KeyValuePair<string, string>>();
+            if (tags == null) return result;
+            if (tags.Count > 50) throw new InputValidationException(parameterName, form, $"{tags.Count} tags were given.");
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (DictionaryEntry entry in tags)
+            {
+                var key = entry.Key as string ?? entry.Key?.ToString();
+                if (string.IsNullOrWhiteSpace(key)) throw new InputValidationException(parameterName, form, "A tag key is empty.");
+                if (key.Length > 127) throw new InputValidationException(parameterName, form, $"The tag key {Quote(key)} is {key.Length} characters long.");
+                if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase)) throw new InputValidationException(parameterName, form, $"The tag key {Quote(key)} uses the reserved prefix 'aws:'.");
+                if (!seen.Add(key)) throw new InputValidationException(parameterName, form, $"The tag key {Quote(key)} appears twice.");
+                var raw = entry.Value;
+                if (raw != null && raw.GetType().FullName == "System.Management.Automation.PSObject")
+                    raw = raw.GetType().GetProperty("BaseObject")?.GetValue(raw, null) ?? raw;
+                // A list or a nested hashtable would be sent as its type name (System.Object[]): refuse it instead.
+                if (raw is IEnumerable && !(raw is string))
+                    throw new InputValidationException(parameterName, form, $"The value of tag {Quote(key)} is a {raw.GetType().Name}; a tag value is one string or number.");
+                var value = raw?.ToString() ?? string.Empty;
+                if (value.Length > 256) throw new InputValidationException(parameterName, form, $"The value of tag {Quote(key)} is {value.Length} characters long.");
+                result.Add(new KeyValuePair<string, string>(key, value));
+            }
+            return result;
+        }
+
+        /// <summary>An update must change something: a target count, a zero-size preference, or both.</summary>
+        public static void UpdateHasChange(int? targetInstanceCount, string zeroSizePreference)
+        {
+            if (targetInstanceCount == null && string.IsNullOrEmpty(zeroSizePreference))
+            {
+                throw new InputValidationException("TargetInstanceCount", "-TargetInstanceCount (0 to 1000), -ZeroSizePreference (default or retain), or both",
+                    "Nothing to update: neither -TargetInstanceCount nor -ZeroSizePreference was given.", "NothingToUpdate");
+            }
+        }
+
+        /// <summary>Quotes a user's value for a message: escaped control characters, at most 64 characters shown.</summary>
+        public static string Quote(string value)
+        {
+            if (value == null) return "(null)";
+            const int shown = 64;
+            var text = new StringBuilder("'");
+            int count = 0;
+            foreach (char c in value)
+            {
+                if (count++ == shown) { text.Append("…"); break; }
+                if (c == '\r') text.Append("\\r");
+                else if (c == '\n') text.Append("\\n");
+                else if (c == '\t') text.Append("\\t");
+                else if (char.IsControl(c) || char.IsSurrogate(c) || c > 0x7e) text.Append("\\u").Append(((int)c).ToString("x4"));
+                else if (c == '\'') text.Append("''");
+                else text.Append(c);
+            }
+            return text.Append('\'').ToString();
+        }
+
+        // The accepted hex lengths, allocated once (a params array would be allocated by every check).
+        private static readonly int[] HexLength17 = { 17 }, HexLength8Or17 = { 8, 17 };
+
+        private static string Identifier(string value, string parameterName, string prefix, string form, int[] hexLengths)
+        {
+            if (value == null) throw new InputValidationException(parameterName, form, "The value is null.", "NullId");
+            if (value.Trim().Length == 0) throw new InputValidationException(parameterName, form, "The value is empty.", "EmptyId");
+            bool ok = value.StartsWith(prefix, StringComparison.Ordinal);
+            if (ok)
+            {
+                int hex = value.Length - prefix.Length;
+                ok = Array.IndexOf(hexLengths, hex) >= 0;
+                for (int i = prefix.Length; ok && i < value.Length; i++)
+                {
+                    char c = value[i];
+                    ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                }
+            }
+            if (!ok) throw new InputValidationException(parameterName, form, $"{Quote(value)} is not of that form.", "MalformedId");
+            return value;
+        }
+
+        private static IReadOnlyList<string> DistinctList(IEnumerable<string> values, string parameterName, string form, Func<string, string> check)
+        {
+            if (values == null) throw new InputValidationException(parameterName, form, "No value was given.", "NullId");
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var result = new List<string>();
+            int count = 0;
+            foreach (var value in values)
+            {
+                if (++count > MaxItemsPerCall)
+                {
+                    throw new InputValidationException(parameterName, $"at most {MaxItemsPerCall} values in one call, each {form}", $"More than {MaxItemsPerCall} values were given.", "TooManyIds");
+                }
+                if (seen.Add(check(value))) result.Add(value);
+            }
+            if (result.Count == 0) throw new InputValidationException(parameterName, form, "No value was given.", "NullId");
+            return result;
+        }
+
+        private static int Range(int value, string parameterName, int min, int max, string form)
+        {
+            if (value < min || value > max) throw new InputValidationException(parameterName, form, $"{value} is out of range.", "ValueOutOfRange");
+            return value;
+        }
+
+        private static string OneOf(string value, string parameterName, params string[] accepted)
+        {
+            string form = accepted.Length == 1 ? $"'{accepted[0]}'" : "one of " + string.Join(", ", Array.ConvertAll(accepted, a => "'" + a + "'"));
+            if (value == null) throw new InputValidationException(parameterName, form, "The value is null.", "InvalidEnumValue");
+            foreach (var a in accepted)
+            {
+                // PowerShell's ValidateSet is case-insensitive; EC2 wants the lowercase spelling.
+                if (string.Equals(a, value, StringComparison.OrdinalIgnoreCase)) return a;
+            }
+            throw new InputValidationException(parameterName, form, $"{Quote(value)} is not accepted.", "InvalidEnumValue");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon.EC2;
+using Amazon.EC2.Model;
+
+namespace Ec2Capacity
+{
+    /// <summary>
+    /// Shared plumbing of the allocation, cancellation and credit services: every SDK failure leaves as an
+    /// <see cref="Ec2OperationException"/> carrying a classified failure, and a cancelled caller's token as
+    /// OperationStopped.
+    /// </summary>
+    internal static class CapacityCalls
+    {
+        public static async Task<T> SendAsync<T>(Func<CancellationToken, Task<T>> send, string targetId, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequestedAsStopped(targetId);
+            try
+            {
+                return await send(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is Ec2OperationException))
+            {
+                throw Wrap(e, targetId, cancellationToken);
+            }
+        }
+
+        public static Ec2OperationException Wrap(Exception e, string targetId, CancellationToken cancellationToken) =>
+            e as Ec2OperationException ?? new Ec2OperationException(ErrorClassifier.Classify(e, targetId, cancellationToken.IsCancellationRequested), e);
+
+        /// <summary>One DryRun request through <see cref="DryRunVerdict.RunAsync"/>; the caller's cancellation becomes OperationStopped.</summary>
+        public static async Task<DryRunVerdict> DryRunAsync(Func<CancellationToken, Task> sendWithDryRun, string targetId, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequestedAsStopped(targetId);
+            try
+            {
+                return await DryRunVerdict.RunAsync(sendWithDryRun, targetId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is Ec2OperationException))
+            {
+                throw Wrap(e, targetId, cancellationToken);
+            }
+        }
+
+        public static void ThrowIfCancellationRequestedAsStopped(this CancellationToken cancellationToken, string targetId)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new Ec2OperationException(ErrorClassifier.Classify(new OperationCanceledException(cancellationToken), targetId, true));
+            }
+        }
+
+        /// <summary>The first page of GetCapacityReservationUsage: enough for state and allocation, which sit outside the paged account list.</summary>
+        public static Task<GetCapacityReservationUsageResponse> ReadUsageAsync(IAmazonEC2 client, string capacityReservationId, CancellationToken cancellationToken) =>
+            client.GetCapacityReservationUsageAsync(new GetCapacityReservationUsageRequest { CapacityReservationId = capacityReservationId }, cancellationToken);
+
+        /// <summary>
+        /// What the attempt log says about the attempts before the last one of <paramref name="request"/>: true when one
+        /// of them ended without a definite answer (it may have been carried out), false when every one of them got a
+        /// definite answer (or there was none: the SDK did not retry), null when there is no log (the client was not
+        /// built by <see cref="Ec2ClientCache"/>).
+        /// </summary>
+        public static bool? EarlierAttemptOutcomeUnknown(Amazon.Runtime.AmazonWebServiceRequest request)
+        {
+            var log = RequestAttempts.For(request);
+            if (log == null) return null;
+            for (int i = 0; i < log.Count - 1; i++)
+            {
+                if (RequestAttemptLog.IsUnknown(log.Outcomes[i])) return true;
+            }
+            return false;
+        }
+
+        /// <summary>The error code of <see cref="OutcomeUnknown"/>.</summary>
+        public const string OutcomeUnknownCode = "OutcomeUnknown";
+
+        /// <summary>
+        /// A change was refused with IncorrectState by an SDK retry after an earlier attempt whose answer was lost, and
+        /// the state could not confirm it: the change may or may not have been applied. Category ConnectionError (the
+        /// lost answer is the cause), code <see cref="OutcomeUnknownCode"/>; the refusal's request ID is in the message.
+        /// <c>logged</c>: true when the attempt log showed the earlier attempt, false when the client keeps no log.
+        /// </summary>
+        public static Ec2OperationException OutcomeUnknown(string change, string targetId, Ec2Failure refusal, bool logged, string evidence, Exception inner)
+        {
+            var retryId = string.IsNullOrEmpty(refusal.RequestId) ? string.Empty : $", request ID {refusal.RequestId}";
+            var earlier = logged
+                ? "an earlier attempt of this request got no answer (connection dropped, timed out or a server error) and EC2 refused the SDK's retry"
+                : "this client keeps no attempt log, so an SDK retry after a lost answer cannot be told apart from a genuine refusal, and EC2 answered";
+            var message = $"The outcome of the {change} of {targetId} is unknown: {earlier} ({refusal.ErrorCode}{retryId}: {refusal.Message.TrimEnd()}); "
+                + $"the change may have been applied by an earlier attempt whose answer was lost. {evidence} "
+                + $"Check with Get-CapacityReservationUsage {targetId} before repeating the command.";
+            return new Ec2OperationException(new Ec2Failure(FailureCategory.ConnectionError, OutcomeUnknownCode, message, targetId), inner);
+        }
+
+        public static bool IsCode(Exception e, string code) =>
+            e is Ec2OperationException op ? op.Failure.ErrorCode == code : e is Amazon.Runtime.AmazonServiceException s && s.ErrorCode == code;
+    }
+}

@@ -1,0 +1,28 @@
+using System;
+using Amazon.EC2;
+
+namespace Ec2Capacity
+{
+    /// <summary>What every service needs: a (cached) EC2 client, the region it talks to, and where to say what it does.</summary>
+    internal sealed class Ec2Context
+    {
+        public Ec2Context(IAmazonEC2 client, string region, Action<string> verbose = null)
+        {
+            Client = client ?? throw new ArgumentNullException(nameof(client));
+            Region = region;
+            HasVerbose = verbose != null;
+            Verbose = verbose ?? NoVerbose;
+        }
+
+        private static readonly Action<string> NoVerbose = _ => { };
+
+        /// <summary>The EC2 client; shared, never disposed by a service.</summary>
+        public IAmazonEC2 Client { get; }
+        /// <summary>The region's system name (us-east-1 …), stamped on every output object.</summary>
+        public string Region { get; }
+        /// <summary>Receives -Verbose text. Never given a secret. A no-op when none was given.</summary>
+        public Action<string> Verbose { get; }
+        /// <summary>True when a -Verbose receiver was given: services skip formatting text that nobody would receive.</summary>
+        public bool HasVerbose { get; }
+    }
+}
