@@ -86,7 +86,7 @@ namespace Ec2Capacity.Benchmarks
             int n = 0;
             foreach (var r in results)
             {
-                if (r.Succeeded) n++;
+                if (r.Succeeded == true) n++;
             }
             return n;
         }

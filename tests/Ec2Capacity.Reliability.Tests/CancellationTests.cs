@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -51,7 +52,7 @@ namespace Ec2Capacity.Reliability.Tests
         {
             public string Name;
             public TimeSpan SinceCancel;
-            public FailureCategory? Category;
+            public ErrorCategory? Category;
             public string Unexpected;
             public bool JournalAsExpected;
             public bool StateUnchanged;
@@ -154,12 +155,12 @@ namespace Ec2Capacity.Reliability.Tests
             figures.Add("scenarios", outcomes.Count);
             figures.Add("slowest return after cancel (ms)", Math.Round(outcomes.Max(o => o.SinceCancel.TotalMilliseconds)));
             figures.Add("returned within 1 s", outcomes.Count(o => o.SinceCancel < Bound));
-            figures.Add("with OperationStopped", outcomes.Count(o => o.Category == FailureCategory.OperationStopped));
+            figures.Add("with OperationStopped", outcomes.Count(o => o.Category == ErrorCategory.OperationStopped));
             figures.Add("state unchanged", outcomes.Count(o => o.StateUnchanged));
-            foreach (var o in outcomes.Where(o => o.Unexpected != null || o.Category != FailureCategory.OperationStopped)) figures.Note($"{o.Name}: {o.Unexpected ?? o.Detail}");
+            foreach (var o in outcomes.Where(o => o.Unexpected != null || o.Category != ErrorCategory.OperationStopped)) figures.Note($"{o.Name}: {o.Unexpected ?? o.Detail}");
 
             Assert.All(outcomes, o => Assert.True(o.Unexpected == null, o.Name + ": " + o.Unexpected));
-            Assert.All(outcomes, o => Assert.True(o.Category == FailureCategory.OperationStopped, o.Name + ": " + o.Category + " " + o.Detail));
+            Assert.All(outcomes, o => Assert.True(o.Category == ErrorCategory.OperationStopped, o.Name + ": " + o.Category + " " + o.Detail));
             Assert.All(outcomes, o => Assert.True(o.SinceCancel < Bound, o.Name + ": " + o.SinceCancel));
             Assert.All(outcomes, o => Assert.True(o.JournalAsExpected, o.Name + ": the emulator's journal does not show the request aborted (or shows more requests)"));
             Assert.All(outcomes, o => Assert.True(o.StateUnchanged, o.Name + ": the emulator's state changed"));

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
@@ -126,7 +127,7 @@ namespace Ec2Capacity.Reliability.Tests
                                 var results = new CreditSpecificationService(context).ApplyBatchAsync(changes, null).GetAwaiter().GetResult();
                                 foreach (var r in results)
                                 {
-                                    if (!r.Succeeded) { Wrong($"credits {r.InstanceId}: {r.ErrorCode} {r.ErrorMessage}"); continue; }
+                                    if (r.Succeeded != true) { Wrong($"credits {r.InstanceId}: {r.ErrorCode} {r.ErrorMessage}"); continue; }
                                     finalCredits[r.InstanceId] = r.CpuCredits;
                                 }
                                 break;
@@ -172,7 +173,7 @@ namespace Ec2Capacity.Reliability.Tests
                                     new CapacityReservationUsageService(context).GetAsync(missing, null, default).GetAwaiter().GetResult();
                                     Wrong("a missing reservation was found");
                                 }
-                                catch (Ec2OperationException e) when (e.Failure.Category == FailureCategory.ObjectNotFound && e.Failure.TargetId == missing)
+                                catch (Ec2OperationException e) when (e.Failure.Category == ErrorCategory.ObjectNotFound && e.Failure.TargetId == missing)
                                 {
                                     Interlocked.Increment(ref expectedFailures);
                                 }

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections;
 using System.Collections.Generic;
@@ -95,8 +96,8 @@ namespace Ec2Capacity.Reliability.Tests
 
         /// <summary>Errors after which a change may or may not have been applied: the caller repeats the same call.</summary>
         private static bool OutcomeUnknown(Ec2Failure f) =>
-            f.Category == FailureCategory.ConnectionError || f.Category == FailureCategory.OperationTimeout
-            || f.Category == FailureCategory.LimitsExceeded || f.Category == FailureCategory.ResourceUnavailable || f.HttpStatus >= 500;
+            f.Category == ErrorCategory.ConnectionError || f.Category == ErrorCategory.OperationTimeout
+            || f.Category == ErrorCategory.LimitsExceeded || f.Category == ErrorCategory.ResourceUnavailable || f.HttpStatus >= 500;
 
         // ------------------------------------------------------------------ the test
 
@@ -191,7 +192,7 @@ namespace Ec2Capacity.Reliability.Tests
                     catch (Ec2OperationException e)
                     {
                         tally.Code(e.Failure.ErrorCode);
-                        if (e.Failure.Category == FailureCategory.NotSpecified)
+                        if (e.Failure.Category == ErrorCategory.NotSpecified)
                         {
                             tally.Unclassified++;
                             tally.Problem($"{kind}: unclassified {e.Failure.ErrorCode}: {e.Message}");
@@ -456,14 +457,14 @@ namespace Ec2Capacity.Reliability.Tests
                 {
                     var m = instanceById[result.InstanceId];
                     var wanted = chosen[m.Id];
-                    if (result.Succeeded)
+                    if (result.Succeeded == true)
                     {
                         if (m.ExpectedError(wanted) != null) { tally.WrongItemOutcomes++; tally.Problem($"credits {m.Id}: succeeded, expected {m.ExpectedError(wanted)}"); }
                         m.Credits = wanted;
                         continue;
                     }
                     var f = CreditSpecificationService.FailureOf(result);
-                    if (f.Category == FailureCategory.NotSpecified) { tally.Unclassified++; tally.Problem($"credits {m.Id}: unclassified {f.ErrorCode}"); }
+                    if (f.Category == ErrorCategory.NotSpecified) { tally.Unclassified++; tally.Problem($"credits {m.Id}: unclassified {f.ErrorCode}"); }
                     if (f.HttpStatus == 200)
                     {
                         if (f.ErrorCode != m.ExpectedError(wanted)) { tally.WrongItemOutcomes++; tally.Problem($"credits {m.Id}: {f.ErrorCode}, expected {m.ExpectedError(wanted) ?? "success"}"); }
@@ -501,7 +502,7 @@ namespace Ec2Capacity.Reliability.Tests
                     var id = done[plan.Next(done.Count)];
                     var r = await Run("cancel", () => cancels.CancelAsync(new CancelReservationRequest { CapacityReservationId = id }), repeatUnknown: true);
                     if (r.Ok) { tally.Problem($"cancel {id}: an already cancelled reservation was cancelled again"); tally.InconsistentReads++; }
-                    else if (r.Failure != null && r.Failure.ErrorCode == "IncorrectState" && r.Failure.Category == FailureCategory.InvalidOperation) tally.FailedExpected++;
+                    else if (r.Failure != null && r.Failure.ErrorCode == "IncorrectState" && r.Failure.Category == ErrorCategory.InvalidOperation) tally.FailedExpected++;
                     else Refused("cancel (already cancelled)", id, r.Failure);
                     return;
                 }

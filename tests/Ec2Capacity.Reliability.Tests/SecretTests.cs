@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections;
 using System.Collections.Concurrent;
@@ -154,7 +155,7 @@ namespace Ec2Capacity.Reliability.Tests
                 {
                     SourceCapacityReservationId = Source, Kind = kind, CurrentInstanceCount = 4, CurrentTargetInstanceCount = 4, CurrentStatus = "active",
                     CurrentZeroSizePreference = "retain", RequestedTargetInstanceCount = 0, RequestedZeroSizePreference = "default", InstancesReclaimed = 4, InstancesAdded = 2,
-                    ReadFailure = kind == AllocationChangeKind.Unknown ? new Ec2Failure(FailureCategory.PermissionDenied, "UnauthorizedOperation", "You are not authorized to perform this operation.", Source) : null,
+                    ReadFailure = kind == AllocationChangeKind.Unknown ? new Ec2Failure(ErrorCategory.PermissionDenied, "UnauthorizedOperation", "You are not authorized to perform this operation.", Source) : null,
                 };
                 foreach (var request in new[]
                 {

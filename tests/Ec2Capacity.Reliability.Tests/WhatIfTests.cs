@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections;
 using System.Collections.Generic;
@@ -199,7 +200,7 @@ namespace Ec2Capacity.Reliability.Tests
             Assert.All(journal, e => Assert.True(e.DryRun, $"#{e.Sequence} {e.Action} without DryRun"));
             Assert.True(journal.Count >= run.Requests);
             // a failed verdict under faults is a classified transient failure, never "allowed" by mistake
-            Assert.All(run.Verdicts.Where(v => v.Outcome == DryRunOutcome.Failed), v => Assert.NotEqual(FailureCategory.NotSpecified, v.Failure.Category));
+            Assert.All(run.Verdicts.Where(v => v.Outcome == DryRunOutcome.Failed), v => Assert.NotEqual(ErrorCategory.NotSpecified, v.Failure.Category));
         }
     }
 }

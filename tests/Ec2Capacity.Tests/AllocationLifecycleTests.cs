@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -147,7 +148,7 @@ namespace Ec2Capacity.Tests
 
             var failure = await CapacityAssert.FailsAsync(() => service.UpdateAsync(Set(1)));
             Assert.Equal("IncorrectState", failure.ErrorCode);
-            Assert.Equal(FailureCategory.InvalidOperation, failure.Category);
+            Assert.Equal(ErrorCategory.InvalidOperation, failure.Category);
             Assert.Contains("no interruptible capacity allocation", failure.Message);
             Assert.Equal(Source, failure.TargetId);
         }
@@ -200,7 +201,6 @@ namespace Ec2Capacity.Tests
             yield return new object[] { Set(null), "TargetInstanceCount", "NothingToUpdate" };
             yield return new object[] { Set(-1), "TargetInstanceCount", "ValueOutOfRange" };
             yield return new object[] { Set(1001), "TargetInstanceCount", "ValueOutOfRange" };
-            yield return new object[] { Set(1, "never"), "ZeroSizePreference", "InvalidEnumValue" };
             yield return new object[] { Set(1, id: "cr-0123456789abcdef"), "CapacityReservationId", "MalformedId" };
             yield return new object[] { Set(1, id: "cr-0123456789abcdef0\n"), "CapacityReservationId", "MalformedId" };
             yield return new object[] { Set(1, id: ""), "CapacityReservationId", "EmptyId" };
@@ -277,7 +277,7 @@ namespace Ec2Capacity.Tests
             var withoutPlan = WhatIfText.UpdateAllocationAction(Set(3));
             Assert.Contains("two-minute interruption notice", withoutPlan);
             Assert.EndsWith("EC2 DryRun: denied (UnauthorizedOperation: you are not authorized to perform this operation)",
-                WhatIfText.Verdict(Source, DryRunVerdict.From(new Ec2Failure(FailureCategory.PermissionDenied, "UnauthorizedOperation", "no"))));
+                WhatIfText.Verdict(Source, DryRunVerdict.From(new Ec2Failure(ErrorCategory.PermissionDenied, "UnauthorizedOperation", "no"))));
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -63,7 +64,7 @@ namespace Ec2Capacity.Tests
             var emulator = Start(status: "failed");
             var e = await Assert.ThrowsAsync<AllocationFailedException>(() =>
                 new InterruptibleAllocationService(emulator.Context(), Fast).WaitAsync(Source, TimeSpan.FromSeconds(5), null));
-            Assert.Equal(FailureCategory.ResourceUnavailable, e.Failure.Category);
+            Assert.Equal(ErrorCategory.ResourceUnavailable, e.Failure.Category);
             Assert.Equal("AllocationFailed", e.Failure.ErrorCode);
             Assert.Equal(Source, e.Failure.TargetId);
             Assert.Contains("failed", e.Message);
@@ -80,7 +81,7 @@ namespace Ec2Capacity.Tests
             var failure = await CapacityAssert.FailsAsync(() =>
                 new InterruptibleAllocationService(emulator.Context(), Fast).WaitAsync(Source, TimeSpan.FromMilliseconds(600), null));
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), clock.Elapsed.ToString());
-            Assert.Equal(FailureCategory.OperationTimeout, failure.Category);
+            Assert.Equal(ErrorCategory.OperationTimeout, failure.Category);
             Assert.Equal("WaitTimeout", failure.ErrorCode);
             Assert.Contains(Source, failure.Message);
             Assert.Contains("'pending'", failure.Message);
@@ -111,7 +112,7 @@ namespace Ec2Capacity.Tests
             var failure = await CapacityAssert.FailsAsync(() => wait);
             var sinceCancel = (await cancelledAt.Task).Elapsed;
             Assert.True(sinceCancel < TimeSpan.FromSeconds(1), sinceCancel.ToString());
-            Assert.Equal(FailureCategory.OperationStopped, failure.Category);
+            Assert.Equal(ErrorCategory.OperationStopped, failure.Category);
             Assert.Single(emulator.Journal());
         }
 
@@ -122,7 +123,7 @@ namespace Ec2Capacity.Tests
             var (failure, elapsed) = await CapacityAssert.CancelDuringRequestAsync(emulator,
                 (context, token) => new InterruptibleAllocationService(context, Fast).WaitAsync(Source, TimeSpan.FromMinutes(5), null, token));
             Assert.True(elapsed < TimeSpan.FromSeconds(1), elapsed.ToString());
-            Assert.Equal(FailureCategory.OperationStopped, failure.Category);
+            Assert.Equal(ErrorCategory.OperationStopped, failure.Category);
             Assert.Equal("pending", (string)emulator.Reservation(Source)["interruptibleCapacityAllocation"]["status"]);
         }
 
@@ -132,7 +133,7 @@ namespace Ec2Capacity.Tests
             var emulator = Start();
             var failure = await CapacityAssert.FailsAsync(() =>
                 new InterruptibleAllocationService(emulator.Context(), Fast).WaitAsync(Source, TimeSpan.FromSeconds(5), null, new CancellationToken(true)));
-            Assert.Equal(FailureCategory.OperationStopped, failure.Category);
+            Assert.Equal(ErrorCategory.OperationStopped, failure.Category);
             Assert.Empty(emulator.Journal());
         }
 
@@ -156,7 +157,7 @@ namespace Ec2Capacity.Tests
             var emulator = Start();
             var failure = await CapacityAssert.FailsAsync(() =>
                 new InterruptibleAllocationService(emulator.Context(), Fast).WaitAsync(CapacitySeed.Cr(0xc9), TimeSpan.FromSeconds(20), null));
-            Assert.Equal(FailureCategory.ObjectNotFound, failure.Category);
+            Assert.Equal(ErrorCategory.ObjectNotFound, failure.Category);
             Assert.Single(emulator.Journal());
         }
 

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections;
 using System.Collections.Generic;
@@ -65,21 +66,21 @@ namespace Ec2Capacity.Tests
         [Fact]
         public void Recommended_action_exists_for_the_common_failures()
         {
-            foreach (FailureCategory category in new[]
+            foreach (ErrorCategory category in new[]
                      {
-                         FailureCategory.PermissionDenied, FailureCategory.AuthenticationError, FailureCategory.ObjectNotFound,
-                         FailureCategory.InvalidArgument, FailureCategory.LimitsExceeded,
-                         FailureCategory.ResourceUnavailable, FailureCategory.ConnectionError, FailureCategory.OperationTimeout,
+                         ErrorCategory.PermissionDenied, ErrorCategory.AuthenticationError, ErrorCategory.ObjectNotFound,
+                         ErrorCategory.InvalidArgument, ErrorCategory.LimitsExceeded,
+                         ErrorCategory.ResourceUnavailable, ErrorCategory.ConnectionError, ErrorCategory.OperationTimeout,
                      })
             {
                 var advice = ErrorAdvice.RecommendedAction(new Ec2Failure(category, "SomeCode", "message"));
                 Assert.False(string.IsNullOrWhiteSpace(advice), category.ToString());
             }
             Assert.Null(ErrorAdvice.RecommendedAction(null));
-            Assert.Null(ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.OperationStopped, "OperationStopped", "stopped")));
+            Assert.Null(ErrorAdvice.RecommendedAction(new Ec2Failure(ErrorCategory.OperationStopped, "OperationStopped", "stopped")));
             // A state refusal we do not know: no advice rather than a wrong "try again".
-            Assert.Null(ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.InvalidOperation, "SomeCode", "message")));
-            Assert.Null(ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.InvalidOperation, "IncorrectState", "something new")));
+            Assert.Null(ErrorAdvice.RecommendedAction(new Ec2Failure(ErrorCategory.InvalidOperation, "SomeCode", "message")));
+            Assert.Null(ErrorAdvice.RecommendedAction(new Ec2Failure(ErrorCategory.InvalidOperation, "IncorrectState", "something new")));
         }
 
         [Fact]
@@ -96,29 +97,29 @@ namespace Ec2Capacity.Tests
         [Fact]
         public void Recommended_action_is_specific_for_known_codes_and_never_quotes_the_message()
         {
-            var notFound = ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.ObjectNotFound, "InvalidCapacityReservationId.NotFound", "secret-looking text"));
+            var notFound = ErrorAdvice.RecommendedAction(new Ec2Failure(ErrorCategory.ObjectNotFound, "InvalidCapacityReservationId.NotFound", "secret-looking text"));
             Assert.Contains("-Region", notFound);
             Assert.DoesNotContain("secret-looking", notFound);
-            var mismatch = ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.InvalidArgument, "IdempotentParameterMismatch", "m"));
+            var mismatch = ErrorAdvice.RecommendedAction(new Ec2Failure(ErrorCategory.InvalidArgument, "IdempotentParameterMismatch", "m"));
             Assert.Contains("-ClientToken", mismatch);
-            var denied = ErrorAdvice.RecommendedAction(new Ec2Failure(FailureCategory.PermissionDenied, "UnauthorizedOperation", "m"));
+            var denied = ErrorAdvice.RecommendedAction(new Ec2Failure(ErrorCategory.PermissionDenied, "UnauthorizedOperation", "m"));
             Assert.Contains("-WhatIf", denied);
         }
 
         [Fact]
         public void Connection_error_ids_map_to_categories_the_cmdlets_can_parse()
         {
-            Assert.Equal(FailureCategory.AuthenticationError, ConnectionErrorIds.CategoryOf(ConnectionErrorIds.NoCredentials));
-            Assert.Equal(FailureCategory.ObjectNotFound, ConnectionErrorIds.CategoryOf(ConnectionErrorIds.ProfileNotFound));
-            Assert.Equal(FailureCategory.InvalidArgument, ConnectionErrorIds.CategoryOf(ConnectionErrorIds.NoRegion));
+            Assert.Equal(ErrorCategory.AuthenticationError, ConnectionErrorIds.CategoryOf(ConnectionErrorIds.NoCredentials));
+            Assert.Equal(ErrorCategory.ObjectNotFound, ConnectionErrorIds.CategoryOf(ConnectionErrorIds.ProfileNotFound));
+            Assert.Equal(ErrorCategory.InvalidArgument, ConnectionErrorIds.CategoryOf(ConnectionErrorIds.NoRegion));
         }
 
-        // ------------------------------------------------------------------ FailureCategory ↔ ErrorCategory names
+        // ------------------------------------------------------------------ ErrorCategory ↔ ErrorCategory names
 
         [Fact]
         public void Every_failure_category_is_an_ErrorCategory_name()
         {
-            // The cmdlets parse ErrorCategory by the FailureCategory's name; these are PowerShell's ErrorCategory members.
+            // The cmdlets parse ErrorCategory by the ErrorCategory's name; these are PowerShell's ErrorCategory members.
             var errorCategoryNames = new HashSet<string>
             {
                 "NotSpecified", "OpenError", "CloseError", "DeviceError", "DeadlockDetected", "InvalidArgument", "InvalidData",
@@ -128,7 +129,7 @@ namespace Ec2Capacity.Tests
                 "SecurityError", "ProtocolError", "ConnectionError", "AuthenticationError", "LimitsExceeded", "QuotaExceeded",
                 "NotEnabled",
             };
-            foreach (var name in Enum.GetNames(typeof(FailureCategory)))
+            foreach (var name in Enum.GetNames(typeof(ErrorCategory)))
                 Assert.Contains(name, errorCategoryNames);
         }
 
@@ -142,7 +143,7 @@ namespace Ec2Capacity.Tests
             var allowed = WhatIfText.Verdict(id, DryRunVerdict.Allowed("req-1"));
             Assert.StartsWith(id + ": ", allowed);
             Assert.Contains("allowed", allowed);
-            var denied = WhatIfText.Verdict(id, DryRunVerdict.From(new Ec2Failure(FailureCategory.PermissionDenied, "UnauthorizedOperation", "no", id, "req-2", 403)));
+            var denied = WhatIfText.Verdict(id, DryRunVerdict.From(new Ec2Failure(ErrorCategory.PermissionDenied, "UnauthorizedOperation", "no", id, "req-2", 403)));
             Assert.Contains("denied", denied);
             Assert.False(string.IsNullOrEmpty(ConfirmationText.DefaultCaption));
         }
@@ -168,17 +169,17 @@ namespace Ec2Capacity.Tests
                 new RegionSuggestion("us-west-2", "US West (Oregon)"),
                 new RegionSuggestion("eu-west-1", "Europe (Ireland)"),
             };
-            Assert.Equal(new[] { "us-east-1", "us-west-2" }, RegionCompletion.Complete("us", regions).Select(r => r.SystemName));
-            Assert.Equal(new[] { "eu-west-1" }, RegionCompletion.Complete("'EU", regions).Select(r => r.SystemName));
-            Assert.Equal(new[] { "us-west-2" }, RegionCompletion.Complete("\"us-w*", regions).Select(r => r.SystemName));
-            Assert.Equal(3, RegionCompletion.Complete(null, regions).Count);
-            Assert.Empty(RegionCompletion.Complete("ap-", regions));
+            Assert.Equal(new[] { "us-east-1", "us-west-2" }, RegionCompleter.Complete("us", regions).Select(r => r.SystemName));
+            Assert.Equal(new[] { "eu-west-1" }, RegionCompleter.Complete("'EU", regions).Select(r => r.SystemName));
+            Assert.Equal(new[] { "us-west-2" }, RegionCompleter.Complete("\"us-w*", regions).Select(r => r.SystemName));
+            Assert.Equal(3, RegionCompleter.Complete(null, regions).Count);
+            Assert.Empty(RegionCompleter.Complete("ap-", regions));
         }
 
         [Fact]
         public void Region_completion_knows_the_SDK_regions()
         {
-            var all = RegionCompletion.All();
+            var all = RegionCompleter.All();
             Assert.Contains(all, r => r.SystemName == "us-east-1");
             Assert.Contains(all, r => r.SystemName == "eu-west-1");
             Assert.All(all, r => Assert.False(string.IsNullOrEmpty(r.DisplayName)));

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -243,7 +244,7 @@ namespace Ec2Capacity.Tests
             using var box = new ProfileSandbox().Env("AWS_REGION", "us-east-1");
             var e = Assert.Throws<ConnectionResolutionException>(() => box.Resolve(new ConnectionOptions()));
             Assert.Equal(ConnectionErrorIds.NoCredentials, e.ErrorId);
-            Assert.Equal(FailureCategory.AuthenticationError, ConnectionErrorIds.CategoryOf(e.ErrorId));
+            Assert.Equal(ErrorCategory.AuthenticationError, ConnectionErrorIds.CategoryOf(e.ErrorId));
             Assert.StartsWith("No credentials specified or obtained from persisted/shell defaults. Tried: -AccessKey/-SecretKey", e.Message);
             foreach (var step in new[] { "-ProfileName", "-Credential", "$StoredAWSCredentials", "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "profile 'default'", "container and EC2 instance credentials" })
             {
@@ -271,7 +272,7 @@ namespace Ec2Capacity.Tests
             using var box = Everything();
             var e = Assert.Throws<ConnectionResolutionException>(() => box.Resolve(new ConnectionOptions { ProfileName = "nope", Credential = new BasicAWSCredentials(CredAk, CredSk) }));
             Assert.Equal(ConnectionErrorIds.ProfileNotFound, e.ErrorId);
-            Assert.Equal(FailureCategory.ObjectNotFound, ConnectionErrorIds.CategoryOf(e.ErrorId));
+            Assert.Equal(ErrorCategory.ObjectNotFound, ConnectionErrorIds.CategoryOf(e.ErrorId));
             Assert.Contains("'nope'", e.Message);
             Assert.Contains(box.CredentialsPath, e.Message);
             Assert.Contains(box.ConfigPath, e.Message);

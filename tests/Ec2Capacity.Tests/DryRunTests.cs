@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Threading;
 using System.Threading.Tasks;
@@ -53,7 +54,7 @@ namespace Ec2Capacity.Tests
         {
             var verdict = await Service(_emulator.Connection(NoUsageKey, NoUsageSecret)).DryRunAsync(DemoSeed.SourceReservationId, CancellationToken.None);
             Assert.Equal(DryRunOutcome.Denied, verdict.Outcome);
-            Assert.Equal(FailureCategory.PermissionDenied, verdict.Failure.Category);
+            Assert.Equal(ErrorCategory.PermissionDenied, verdict.Failure.Category);
             Assert.Equal("UnauthorizedOperation", verdict.Failure.ErrorCode);
             Assert.Equal(DemoSeed.SourceReservationId, verdict.Failure.TargetId);
             Assert.Contains("denied", verdict.Describe());
@@ -66,7 +67,7 @@ namespace Ec2Capacity.Tests
             const string unknown = "cr-0000000000000000f";
             var verdict = await Service().DryRunAsync(unknown, CancellationToken.None);
             Assert.Equal(DryRunOutcome.Failed, verdict.Outcome);
-            Assert.Equal(FailureCategory.ObjectNotFound, verdict.Failure.Category);
+            Assert.Equal(ErrorCategory.ObjectNotFound, verdict.Failure.Category);
             Assert.Equal("InvalidCapacityReservationId.NotFound", verdict.Failure.ErrorCode);
             Assert.Contains("would fail (InvalidCapacityReservationId.NotFound", verdict.Describe());
             AssertExactlyOneDryRunRequest(unknown, 400);
@@ -77,7 +78,7 @@ namespace Ec2Capacity.Tests
         {
             var verdict = await Service(_emulator.Connection(secretAccessKey: "wrong-secret-0000000000000000000000000001")).DryRunAsync(DemoSeed.SourceReservationId, CancellationToken.None);
             Assert.Equal(DryRunOutcome.Failed, verdict.Outcome);
-            Assert.Equal(FailureCategory.AuthenticationError, verdict.Failure.Category);
+            Assert.Equal(ErrorCategory.AuthenticationError, verdict.Failure.Category);
             Assert.DoesNotContain("wrong-secret", verdict.Describe());
         }
 
@@ -100,7 +101,7 @@ namespace Ec2Capacity.Tests
             var verdict = await new CapacityReservationUsageService(new Ec2Context(fake.Client, "us-east-1")).DryRunAsync(DemoSeed.SourceReservationId, CancellationToken.None);
             Assert.Equal(DryRunOutcome.Failed, verdict.Outcome);
             Assert.Equal("DryRunIgnored", verdict.Failure.ErrorCode);
-            Assert.Equal(FailureCategory.InvalidResult, verdict.Failure.Category);
+            Assert.Equal(ErrorCategory.InvalidResult, verdict.Failure.Category);
         }
 
         [Fact]
@@ -117,7 +118,8 @@ namespace Ec2Capacity.Tests
         {
             using var cts = new CancellationTokenSource();
             cts.Cancel();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Service().DryRunAsync(DemoSeed.SourceReservationId, cts.Token));
+            var e = await Assert.ThrowsAsync<Ec2OperationException>(() => Service().DryRunAsync(DemoSeed.SourceReservationId, cts.Token));
+            Assert.Equal(ErrorCategory.OperationStopped, e.Failure.Category);
         }
 
         [Fact]

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.IO;
 using System.Net;
@@ -16,39 +17,39 @@ namespace Ec2Capacity.Tests
             new AmazonEC2Exception(message, ErrorType.Sender, code, requestId, status);
 
         [Theory]
-        [InlineData("InvalidCapacityReservationId.NotFound", 400, FailureCategory.ObjectNotFound)]
-        [InlineData("InvalidInstanceID.NotFound", 400, FailureCategory.ObjectNotFound)]
-        [InlineData("InvalidCapacityReservationId.Malformed", 400, FailureCategory.InvalidArgument)]
-        [InlineData("InvalidInstanceID.Malformed", 400, FailureCategory.InvalidArgument)]
-        [InlineData("InvalidParameterValue", 400, FailureCategory.InvalidArgument)]
-        [InlineData("InvalidParameterCombination", 400, FailureCategory.InvalidArgument)]
-        [InlineData("MissingParameter", 400, FailureCategory.InvalidArgument)]
-        [InlineData("InvalidNextToken", 400, FailureCategory.InvalidArgument)]
-        [InlineData("InvalidMaxResults", 400, FailureCategory.InvalidArgument)]
-        [InlineData("InvalidCpuCredits", 400, FailureCategory.InvalidArgument)]
-        [InlineData("InvalidInstanceCreditSpecification.DuplicateInstanceId", 400, FailureCategory.InvalidArgument)]
-        [InlineData("IdempotentParameterMismatch", 400, FailureCategory.InvalidArgument)]
-        [InlineData("UnauthorizedOperation", 403, FailureCategory.PermissionDenied)]
-        [InlineData("AuthFailure", 401, FailureCategory.AuthenticationError)]
-        [InlineData("SignatureDoesNotMatch", 403, FailureCategory.AuthenticationError)]
-        [InlineData("ExpiredToken", 400, FailureCategory.AuthenticationError)]
-        [InlineData("IncorrectState", 400, FailureCategory.InvalidOperation)]
-        [InlineData("IncorrectInstanceState", 400, FailureCategory.InvalidOperation)]
-        [InlineData("InstanceCreditSpecification.NotSupported", 400, FailureCategory.InvalidOperation)]
-        [InlineData("RequestLimitExceeded", 503, FailureCategory.LimitsExceeded)]
-        [InlineData("InstanceLimitExceeded", 400, FailureCategory.LimitsExceeded)]
-        [InlineData("InsufficientInstanceCapacity", 500, FailureCategory.ResourceUnavailable)]
-        [InlineData("InternalError", 500, FailureCategory.ResourceUnavailable)]
-        [InlineData("Unavailable", 503, FailureCategory.ResourceUnavailable)]
-        [InlineData("SomethingNew", 500, FailureCategory.ResourceUnavailable)]
-        [InlineData("SomethingNew", 403, FailureCategory.PermissionDenied)]
-        [InlineData("SomethingNew", 401, FailureCategory.AuthenticationError)]
-        [InlineData("SomethingNew", 400, FailureCategory.InvalidArgument)]
-        [InlineData("InvalidSomethingNew", 400, FailureCategory.InvalidArgument)]
+        [InlineData("InvalidCapacityReservationId.NotFound", 400, ErrorCategory.ObjectNotFound)]
+        [InlineData("InvalidInstanceID.NotFound", 400, ErrorCategory.ObjectNotFound)]
+        [InlineData("InvalidCapacityReservationId.Malformed", 400, ErrorCategory.InvalidArgument)]
+        [InlineData("InvalidInstanceID.Malformed", 400, ErrorCategory.InvalidArgument)]
+        [InlineData("InvalidParameterValue", 400, ErrorCategory.InvalidArgument)]
+        [InlineData("InvalidParameterCombination", 400, ErrorCategory.InvalidArgument)]
+        [InlineData("MissingParameter", 400, ErrorCategory.InvalidArgument)]
+        [InlineData("InvalidNextToken", 400, ErrorCategory.InvalidArgument)]
+        [InlineData("InvalidMaxResults", 400, ErrorCategory.InvalidArgument)]
+        [InlineData("InvalidCpuCredits", 400, ErrorCategory.InvalidArgument)]
+        [InlineData("InvalidInstanceCreditSpecification.DuplicateInstanceId", 400, ErrorCategory.InvalidArgument)]
+        [InlineData("IdempotentParameterMismatch", 400, ErrorCategory.InvalidArgument)]
+        [InlineData("UnauthorizedOperation", 403, ErrorCategory.PermissionDenied)]
+        [InlineData("AuthFailure", 401, ErrorCategory.AuthenticationError)]
+        [InlineData("SignatureDoesNotMatch", 403, ErrorCategory.AuthenticationError)]
+        [InlineData("ExpiredToken", 400, ErrorCategory.AuthenticationError)]
+        [InlineData("IncorrectState", 400, ErrorCategory.InvalidOperation)]
+        [InlineData("IncorrectInstanceState", 400, ErrorCategory.InvalidOperation)]
+        [InlineData("InstanceCreditSpecification.NotSupported", 400, ErrorCategory.InvalidOperation)]
+        [InlineData("RequestLimitExceeded", 503, ErrorCategory.LimitsExceeded)]
+        [InlineData("InstanceLimitExceeded", 400, ErrorCategory.LimitsExceeded)]
+        [InlineData("InsufficientInstanceCapacity", 500, ErrorCategory.ResourceUnavailable)]
+        [InlineData("InternalError", 500, ErrorCategory.ResourceUnavailable)]
+        [InlineData("Unavailable", 503, ErrorCategory.ResourceUnavailable)]
+        [InlineData("SomethingNew", 500, ErrorCategory.ResourceUnavailable)]
+        [InlineData("SomethingNew", 403, ErrorCategory.PermissionDenied)]
+        [InlineData("SomethingNew", 401, ErrorCategory.AuthenticationError)]
+        [InlineData("SomethingNew", 400, ErrorCategory.InvalidArgument)]
+        [InlineData("InvalidSomethingNew", 400, ErrorCategory.InvalidArgument)]
         public void EC2_codes_map_onto_PowerShell_categories(string code, int status, object expectedArgument)
         {
             // xunit needs public test methods; the module's types are internal.
-            var expected = (FailureCategory)expectedArgument;
+            var expected = (ErrorCategory)expectedArgument;
             var failure = ErrorClassifier.Classify(Ec2Error(code, (HttpStatusCode)status), "cr-0123456789abcdef0");
             Assert.Equal(expected, failure.Category);
             Assert.Equal(code, failure.ErrorCode);
@@ -71,7 +72,7 @@ namespace Ec2Capacity.Tests
                 "SecurityError", "ProtocolError", "ConnectionError", "AuthenticationError", "LimitsExceeded", "QuotaExceeded",
                 "NotEnabled",
             };
-            foreach (var name in Enum.GetNames(typeof(FailureCategory))) Assert.Contains(name, powershell);
+            foreach (var name in Enum.GetNames(typeof(ErrorCategory))) Assert.Contains(name, powershell);
         }
 
         [Fact]
@@ -87,7 +88,7 @@ namespace Ec2Capacity.Tests
         [Fact]
         public void A_failure_without_an_answer_has_no_EC2_suffix()
         {
-            var failure = new Ec2Failure(FailureCategory.ConnectionError, "ConnectionFailed", "The connection to EC2 failed.");
+            var failure = new Ec2Failure(ErrorCategory.ConnectionError, "ConnectionFailed", "The connection to EC2 failed.");
             Assert.Equal("The connection to EC2 failed.", failure.ToString());
         }
 
@@ -104,7 +105,7 @@ namespace Ec2Capacity.Tests
             })
             {
                 var failure = ErrorClassifier.Classify(e, "i-1a2b3c4d");
-                Assert.Equal(FailureCategory.ConnectionError, failure.Category);
+                Assert.Equal(ErrorCategory.ConnectionError, failure.Category);
                 Assert.Equal("ConnectionFailed", failure.ErrorCode);
                 Assert.Equal("i-1a2b3c4d", failure.TargetId);
             }
@@ -113,30 +114,30 @@ namespace Ec2Capacity.Tests
         [Fact]
         public void Cancellation_by_the_caller_is_OperationStopped_and_otherwise_a_timeout()
         {
-            Assert.Equal(FailureCategory.OperationStopped, ErrorClassifier.Classify(new OperationCanceledException(), "x", callerCancelled: true).Category);
-            Assert.Equal(FailureCategory.OperationStopped, ErrorClassifier.Classify(new TaskCanceledException(), "x", callerCancelled: true).Category);
-            Assert.Equal(FailureCategory.OperationTimeout, ErrorClassifier.Classify(new TaskCanceledException(), "x").Category);
-            Assert.Equal(FailureCategory.OperationTimeout, ErrorClassifier.Classify(new TimeoutException("slow"), "x").Category);
+            Assert.Equal(ErrorCategory.OperationStopped, ErrorClassifier.Classify(new OperationCanceledException(), "x", callerCancelled: true).Category);
+            Assert.Equal(ErrorCategory.OperationStopped, ErrorClassifier.Classify(new TaskCanceledException(), "x", callerCancelled: true).Category);
+            Assert.Equal(ErrorCategory.OperationTimeout, ErrorClassifier.Classify(new TaskCanceledException(), "x").Category);
+            Assert.Equal(ErrorCategory.OperationTimeout, ErrorClassifier.Classify(new TimeoutException("slow"), "x").Category);
         }
 
         [Fact]
         public void Wrappers_are_unwrapped()
         {
             var inner = Ec2Error("IncorrectState", HttpStatusCode.BadRequest);
-            Assert.Equal(FailureCategory.InvalidOperation, ErrorClassifier.Classify(new AggregateException(inner)).Category);
-            Assert.Equal(FailureCategory.InvalidOperation, ErrorClassifier.Classify(new System.Reflection.TargetInvocationException(inner)).Category);
+            Assert.Equal(ErrorCategory.InvalidOperation, ErrorClassifier.Classify(new AggregateException(inner)).Category);
+            Assert.Equal(ErrorCategory.InvalidOperation, ErrorClassifier.Classify(new System.Reflection.TargetInvocationException(inner)).Category);
         }
 
         [Fact]
         public void Our_own_failures_pass_through_and_take_the_target()
         {
-            var original = new Ec2Failure(FailureCategory.InvalidResult, "NextTokenLoop", "loop");
+            var original = new Ec2Failure(ErrorCategory.InvalidResult, "NextTokenLoop", "loop");
             var classified = ErrorClassifier.Classify(new Ec2OperationException(original), "cr-0123456789abcdef0");
-            Assert.Equal(FailureCategory.InvalidResult, classified.Category);
+            Assert.Equal(ErrorCategory.InvalidResult, classified.Category);
             Assert.Equal("cr-0123456789abcdef0", classified.TargetId);
 
             var invalid = ErrorClassifier.Classify(new InputValidationException("PageSize", "a page size from 1 to 1000", "0 is out of range.", "ValueOutOfRange"), "cr-1");
-            Assert.Equal(FailureCategory.InvalidArgument, invalid.Category);
+            Assert.Equal(ErrorCategory.InvalidArgument, invalid.Category);
             Assert.Equal("ValueOutOfRange", invalid.ErrorCode);
         }
 
@@ -144,7 +145,7 @@ namespace Ec2Capacity.Tests
         public void An_answer_without_an_EC2_code_is_classified_by_its_status()
         {
             var failure = ErrorClassifier.Classify(new AmazonServiceException("Bad Gateway", null, HttpStatusCode.BadGateway), "x");
-            Assert.Equal(FailureCategory.ResourceUnavailable, failure.Category);
+            Assert.Equal(ErrorCategory.ResourceUnavailable, failure.Category);
             Assert.Equal("HttpStatus502", failure.ErrorCode);
         }
 
@@ -152,7 +153,7 @@ namespace Ec2Capacity.Tests
         public void Anything_else_is_NotSpecified_with_its_type_name()
         {
             var failure = ErrorClassifier.Classify(new InvalidCastException("odd"), "x");
-            Assert.Equal(FailureCategory.NotSpecified, failure.Category);
+            Assert.Equal(ErrorCategory.NotSpecified, failure.Category);
             Assert.Equal("InvalidCastException", failure.ErrorCode);
             Assert.Equal("odd", failure.Message);
         }

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System.Linq;
 using System.Threading.Tasks;
 using Amazon.EC2;
@@ -68,7 +69,7 @@ namespace Ec2Capacity.Tests
             var failure = await CapacityAssert.FailsAsync(() => service.CancelAsync(new CancelReservationRequest { CapacityReservationId = Target }));
 
             Assert.Equal("IncorrectState", failure.ErrorCode);
-            Assert.Equal(FailureCategory.InvalidOperation, failure.Category);
+            Assert.Equal(ErrorCategory.InvalidOperation, failure.Category);
             Assert.Contains("already cancelled", failure.Message);
             // one read before, one cancel, no confirming read: the attempt log showed a single, answered attempt
             Assert.Equal($"{ReadAction} OK | {CancelAction} IncorrectState", Pattern(emulator));
@@ -129,7 +130,7 @@ namespace Ec2Capacity.Tests
                 Pattern(emulator));
             Assert.Equal("cancelled", (string)emulator.Reservation(Target)["state"]);
             Assert.Equal("OutcomeUnknown", failure.ErrorCode);
-            Assert.Equal(FailureCategory.ConnectionError, failure.Category);
+            Assert.Equal(ErrorCategory.ConnectionError, failure.Category);
             Assert.Equal(Target, failure.TargetId);
             Assert.Contains("may have been applied by an earlier attempt whose answer was lost", failure.Message);
             Assert.Contains("Get-CapacityReservationUsage " + Target, failure.Message);

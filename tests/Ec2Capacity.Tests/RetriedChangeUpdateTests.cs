@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System.Linq;
 using System.Threading.Tasks;
 using Xunit;
@@ -85,7 +86,7 @@ namespace Ec2Capacity.Tests
             var failure = await CapacityAssert.FailsAsync(() => service.UpdateAsync(ToZero()));
 
             Assert.Equal("IncorrectState", failure.ErrorCode);
-            Assert.Equal(FailureCategory.InvalidOperation, failure.Category);
+            Assert.Equal(ErrorCategory.InvalidOperation, failure.Category);
             Assert.Equal($"{UpdateAction} IncorrectState", Pattern(emulator));
         }
 
@@ -100,7 +101,7 @@ namespace Ec2Capacity.Tests
             Assert.Equal($"{UpdateAction} DroppedAfterCommit | {UpdateAction} IncorrectState | {ReadAction} UnauthorizedOperation", Pattern(emulator));
             Assert.Equal("canceling", (string)emulator.Reservation(Source)["interruptibleCapacityAllocation"]["status"]);
             Assert.Equal("OutcomeUnknown", failure.ErrorCode);
-            Assert.Equal(FailureCategory.ConnectionError, failure.Category);
+            Assert.Equal(ErrorCategory.ConnectionError, failure.Category);
             Assert.Equal(Source, failure.TargetId);
             Assert.Contains("may have been applied by an earlier attempt whose answer was lost", failure.Message);
             Assert.Contains("Get-CapacityReservationUsage " + Source, failure.Message);

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -35,14 +36,14 @@ namespace Ec2Capacity.Tests
                 var got = new List<(int Thread, object Message)>();
                 var value = SyncPump.Run(async (sink, token) =>
                 {
-                    sink.Verbose("before the first await");
+                    sink.Post("before the first await");
                     for (int i = 0; i < 20; i++)
                     {
                         await Task.Yield();
                         await Task.Run(() => sink.Post(i)); // a thread-pool thread
                     }
-                    sink.Warning("careful");
-                    sink.Debug("details");
+                    sink.Post("careful");
+                    sink.Post("details");
                     return 42;
                 }, message => got.Add((Environment.CurrentManagedThreadId, message)), CancellationToken.None);
                 return (caller, got, value);
@@ -51,10 +52,10 @@ namespace Ec2Capacity.Tests
             Assert.Equal(42, result);
             Assert.Equal(23, received.Count);
             Assert.All(received, r => Assert.Equal(callerThread, r.Thread));
-            Assert.Equal("before the first await", Assert.IsType<SyncPump.VerboseMessage>(received[0].Message).Text);
+            Assert.Equal("before the first await", received[0].Message);
             Assert.Equal(Enumerable.Range(0, 20).Cast<object>(), received.Skip(1).Take(20).Select(r => r.Message));
-            Assert.Equal("careful", Assert.IsType<SyncPump.WarningMessage>(received[21].Message).Text);
-            Assert.Equal("details", Assert.IsType<SyncPump.DebugMessage>(received[22].Message).ToString());
+            Assert.Equal("careful", received[21].Message);
+            Assert.Equal("details", received[22].Message);
         }
 
         [Fact]
@@ -84,8 +85,8 @@ namespace Ec2Capacity.Tests
             }, null));
             Assert.Contains(nameof(Exceptions_come_back_unwrapped_with_their_stack), e.StackTrace);
 
-            var op = Assert.Throws<Ec2OperationException>(() => SyncPump.Run((sink, token) =>
-                Task.FromException(new Ec2OperationException(new Ec2Failure(FailureCategory.ObjectNotFound, "X.NotFound", "gone"))), null));
+            var op = Assert.Throws<Ec2OperationException>(() => SyncPump.Run<int>((sink, token) =>
+                Task.FromException<int>(new Ec2OperationException(new Ec2Failure(ErrorCategory.ObjectNotFound, "X.NotFound", "gone"))), null));
             Assert.Equal("X.NotFound", op.Failure.ErrorCode);
         }
 
@@ -95,9 +96,9 @@ namespace Ec2Capacity.Tests
             var got = new List<object>();
             Assert.Throws<BoomException>(() => SyncPump.Run<int>(async (sink, token) =>
             {
-                sink.Verbose("one");
+                sink.Post("one");
                 await Task.Delay(1);
-                sink.Verbose("two");
+                sink.Post("two");
                 throw new BoomException();
             }, got.Add));
             Assert.Equal(new[] { "one", "two" }, got.Select(m => m.ToString()));
@@ -111,7 +112,7 @@ namespace Ec2Capacity.Tests
             var got = new List<object>();
             Assert.ThrowsAny<OperationCanceledException>(() => SyncPump.Run<int>(async (sink, token) =>
             {
-                sink.Verbose("waiting");
+                sink.Post("waiting");
                 cts.CancelAfter(50);
                 await Task.Delay(TimeSpan.FromMinutes(5), token);
                 return 1;
@@ -126,7 +127,7 @@ namespace Ec2Capacity.Tests
             var workSawCancellation = false;
             var e = Assert.Throws<InvalidOperationException>(() => SyncPump.Run<int>(async (sink, token) =>
             {
-                sink.Verbose("first");
+                sink.Post("first");
                 try { await Task.Delay(TimeSpan.FromMinutes(5), token); }
                 catch (OperationCanceledException) { workSawCancellation = true; throw; }
                 return 1;
@@ -140,8 +141,8 @@ namespace Ec2Capacity.Tests
         {
             SyncPump.Sink kept = null;
             var got = new List<object>();
-            SyncPump.Run((sink, token) => { kept = sink; return Task.CompletedTask; }, got.Add);
-            kept.Verbose("late");
+            SyncPump.Run((sink, token) => { kept = sink; return Task.FromResult(0); }, got.Add);
+            kept.Post("late");
             kept.Post("later");
             Assert.Empty(got);
         }

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -133,7 +134,7 @@ namespace Ec2Capacity.Tests
         {
             const string unknown = "cr-0123456789abcdeff";
             var e = await Assert.ThrowsAsync<Ec2OperationException>(() => Service().GetAsync(unknown, null, CancellationToken.None));
-            Assert.Equal(FailureCategory.ObjectNotFound, e.Failure.Category);
+            Assert.Equal(ErrorCategory.ObjectNotFound, e.Failure.Category);
             Assert.Equal("InvalidCapacityReservationId.NotFound", e.Failure.ErrorCode);
             Assert.Equal(unknown, e.Failure.TargetId);
             Assert.Equal(400, e.Failure.HttpStatus);
@@ -147,7 +148,7 @@ namespace Ec2Capacity.Tests
         {
             var connection = _emulator.Connection(secretAccessKey: "not-the-right-secret-000000000000000000001");
             var e = await Assert.ThrowsAsync<Ec2OperationException>(() => Service(connection).GetAsync(DemoSeed.SourceReservationId, null, CancellationToken.None));
-            Assert.Equal(FailureCategory.AuthenticationError, e.Failure.Category);
+            Assert.Equal(ErrorCategory.AuthenticationError, e.Failure.Category);
             Assert.Equal("AuthFailure", e.Failure.ErrorCode);
             Assert.DoesNotContain("not-the-right-secret", e.ToString());
             var request = Assert.Single(_emulator.Journal);
@@ -161,7 +162,7 @@ namespace Ec2Capacity.Tests
             // AuthenticationRegion is the resolved region: signing for eu-west-1 against a us-east-1 endpoint fails.
             var connection = _emulator.Connection(region: "eu-west-1");
             var e = await Assert.ThrowsAsync<Ec2OperationException>(() => Service(connection).GetAsync(DemoSeed.SourceReservationId, null, CancellationToken.None));
-            Assert.Equal(FailureCategory.AuthenticationError, e.Failure.Category);
+            Assert.Equal(ErrorCategory.AuthenticationError, e.Failure.Category);
         }
 
         [Fact]
@@ -172,7 +173,7 @@ namespace Ec2Capacity.Tests
 
             var wrongToken = _emulator.Connection(DemoSeed.SessionAccessKeyId, DemoSeed.SessionSecretAccessKey, "not-the-token");
             var e = await Assert.ThrowsAsync<Ec2OperationException>(() => Service(wrongToken).GetAsync(DemoSeed.SourceReservationId, null, CancellationToken.None));
-            Assert.Equal(FailureCategory.AuthenticationError, e.Failure.Category);
+            Assert.Equal(ErrorCategory.AuthenticationError, e.Failure.Category);
         }
 
         [Fact]
@@ -181,7 +182,7 @@ namespace Ec2Capacity.Tests
             _emulator.Reset(SeedBuilder.Demo().Account("210987654321", "AKIANOUSAGE000000001", "no-usage-secret-000000000000000000000001", null, "CancelCapacityReservation").Json());
             var connection = _emulator.Connection("AKIANOUSAGE000000001", "no-usage-secret-000000000000000000000001");
             var e = await Assert.ThrowsAsync<Ec2OperationException>(() => Service(connection).GetAsync(DemoSeed.SourceReservationId, null, CancellationToken.None));
-            Assert.Equal(FailureCategory.PermissionDenied, e.Failure.Category);
+            Assert.Equal(ErrorCategory.PermissionDenied, e.Failure.Category);
             Assert.Equal("UnauthorizedOperation", e.Failure.ErrorCode);
             Assert.Equal(403, Assert.Single(_emulator.Journal).HttpStatus);
         }
@@ -208,7 +209,7 @@ namespace Ec2Capacity.Tests
         {
             _emulator.Reset(SeedBuilder.Demo().Faults(serverErrorRate: 1.0).Json());
             var e = await Assert.ThrowsAsync<Ec2OperationException>(() => Service().GetAsync(DemoSeed.SourceReservationId, null, CancellationToken.None));
-            Assert.Equal(FailureCategory.ResourceUnavailable, e.Failure.Category);
+            Assert.Equal(ErrorCategory.ResourceUnavailable, e.Failure.Category);
             Assert.Equal("InternalError", e.Failure.ErrorCode);
             Assert.Equal(500, e.Failure.HttpStatus);
             Assert.Equal(EmulatorFixture.FastSettings.MaxAttempts, _emulator.Journal.Count);
@@ -219,7 +220,7 @@ namespace Ec2Capacity.Tests
         {
             _emulator.Reset(SeedBuilder.Demo().Faults(throttleRate: 1.0).Json());
             var e = await Assert.ThrowsAsync<Ec2OperationException>(() => Service().GetAsync(DemoSeed.SourceReservationId, null, CancellationToken.None));
-            Assert.Equal(FailureCategory.LimitsExceeded, e.Failure.Category);
+            Assert.Equal(ErrorCategory.LimitsExceeded, e.Failure.Category);
             Assert.Equal("RequestLimitExceeded", e.Failure.ErrorCode);
             Assert.Equal(EmulatorFixture.FastSettings.MaxAttempts, _emulator.Journal.Count);
         }
@@ -229,7 +230,7 @@ namespace Ec2Capacity.Tests
         {
             _emulator.Reset(SeedBuilder.Demo().Faults(dropRate: 1.0).Json());
             var e = await Assert.ThrowsAsync<Ec2OperationException>(() => Service().GetAsync(DemoSeed.SourceReservationId, null, CancellationToken.None));
-            Assert.Equal(FailureCategory.ConnectionError, e.Failure.Category);
+            Assert.Equal(ErrorCategory.ConnectionError, e.Failure.Category);
             Assert.Equal(DemoSeed.SourceReservationId, e.Failure.TargetId);
             Assert.True(_emulator.Journal.Count > 1, "a dropped connection is retried");
         }
@@ -242,7 +243,7 @@ namespace Ec2Capacity.Tests
             var watch = Stopwatch.StartNew();
             var e = await Assert.ThrowsAsync<Ec2OperationException>(() => Service().GetAsync(DemoSeed.SourceReservationId, null, cts.Token));
             watch.Stop();
-            Assert.Equal(FailureCategory.OperationStopped, e.Failure.Category);
+            Assert.Equal(ErrorCategory.OperationStopped, e.Failure.Category);
             // Far below the 5 s the emulator waits; the 1-second figure is measured by the reliability suite.
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2.5), watch.Elapsed.ToString());
         }
@@ -257,7 +258,7 @@ namespace Ec2Capacity.Tests
             var service = new CapacityReservationUsageService(_emulator.Context(settings: settings));
             var watch = Stopwatch.StartNew();
             var e = await Assert.ThrowsAsync<Ec2OperationException>(() => service.GetAsync(DemoSeed.SourceReservationId, null, CancellationToken.None));
-            Assert.Equal(FailureCategory.OperationTimeout, e.Failure.Category);
+            Assert.Equal(ErrorCategory.OperationTimeout, e.Failure.Category);
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2.5), watch.Elapsed.ToString());
         }
 
@@ -272,19 +273,9 @@ namespace Ec2Capacity.Tests
             });
             var service = new CapacityReservationUsageService(new Ec2Context(fake.Client, "us-east-1"));
             var e = await Assert.ThrowsAsync<Ec2OperationException>(() => service.GetAsync(DemoSeed.SourceReservationId, null, CancellationToken.None));
-            Assert.Equal(FailureCategory.InvalidResult, e.Failure.Category);
+            Assert.Equal(ErrorCategory.InvalidResult, e.Failure.Category);
             Assert.Equal("NextTokenLoop", e.Failure.ErrorCode);
             Assert.Equal(3, fake.Calls);
-        }
-
-        [Fact]
-        public void A_context_says_whether_verbose_text_has_a_receiver()
-        {
-            var client = FakeEc2.Usage(_ => new Amazon.EC2.Model.GetCapacityReservationUsageResponse()).Client;
-            var silent = new Ec2Context(client, "us-east-1");
-            Assert.False(silent.HasVerbose);
-            silent.Verbose("dropped"); // still callable
-            Assert.True(new Ec2Context(client, "us-east-1", _ => { }).HasVerbose);
         }
 
         [Theory]

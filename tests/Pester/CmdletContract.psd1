@@ -34,7 +34,7 @@
         @{ Name = 'Update-InterruptibleCapacityAllocation'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.InterruptibleCapacityAllocation'
             Parameters = @(
                 @{ Name = 'CapacityReservationId'; Type = 'System.String'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true; Aliases = @('SourceCapacityReservationId') }
-                @{ Name = 'TargetInstanceCount'; Type = 'System.Int32?'; Position = 1; ByPropertyName = $true }
+                @{ Name = 'TargetInstanceCount'; Type = 'System.Int32?'; Position = 1; ByPropertyName = $true; Range = @(0, 1000) }
                 @{ Name = 'ZeroSizePreference'; Type = 'System.String'; ValidateSet = @('default', 'retain') }
                 @{ Name = 'Wait'; Type = 'System.Management.Automation.SwitchParameter' }
                 @{ Name = 'WaitTimeoutSeconds'; Type = 'System.Int32'; Range = @(1, 86400) }
@@ -44,8 +44,8 @@
         @{ Name = 'Stop-CapacityReservation'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.CapacityReservationCancellation'
             Parameters = @(
                 @{ Name = 'CapacityReservationId'; Type = 'System.String[]'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true }
-                @{ Name = 'QuoteId'; Type = 'System.String' }
-                @{ Name = 'ApplyCancellationCharge'; Type = 'System.String'; ValidateSet = @('commitment-wind-down') }
+                @{ Name = 'QuoteId'; Type = 'System.String'; Mandatory = $true }
+                @{ Name = 'ApplyCancellationCharge'; Type = 'System.String'; Mandatory = $true; ValidateSet = @('commitment-wind-down') }
                 @{ Name = 'Force'; Type = 'System.Management.Automation.SwitchParameter' }
                 @{ Name = 'PassThru'; Type = 'System.Management.Automation.SwitchParameter' }
             )

@@ -116,9 +116,12 @@ Describe 'The module as PowerShell sees it' {
 
             $validateSet = $parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] }
             if ($Expected.ValidateSet) { @($validateSet.ValidValues) | Should -Be @($Expected.ValidateSet) } else { $validateSet | Should -BeNullOrEmpty }
+            # A count's range is [ValidateRange] or, where a blank CSV cell must mean "not given", the WholeNumber transformation's.
             $range = $parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateRangeAttribute] }
+            $whole = $parameter.Attributes | Where-Object { $_.GetType().Name -eq 'WholeNumberAttribute' }
             if ($Expected.Range) {
-                @([long] $range.MinRange, [long] $range.MaxRange) | Should -Be @([long] $Expected.Range[0], [long] $Expected.Range[1])
+                $bounds = if ($range) { @([long] $range.MinRange, [long] $range.MaxRange) } else { @([long] $whole.Minimum, [long] $whole.Maximum) }
+                $bounds | Should -Be @([long] $Expected.Range[0], [long] $Expected.Range[1])
             }
             $completer = $parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ArgumentCompleterAttribute] }
             [bool] $completer | Should -Be ([bool] $Expected.Completer)
@@ -196,6 +199,16 @@ Describe 'The module as PowerShell sees it' {
                 $aliases = if ($parameter.Aliases.Count) { ($parameter.Aliases | Sort-Object) -join ', ' } else { 'none' }
                 (($entry.aliases -split ',\s*' | Sort-Object) -join ', ') | Should -Be $aliases -Because "-$($parameter.Name) aliases"
             }
+            # One syntax block per parameter set, each with that set's own parameters.
+            $sets = @($command.ParameterSets)
+            $syntax = @($help.syntax.syntaxItem)
+            $syntax.Count | Should -Be $sets.Count -Because 'Get-Help shows one syntax per parameter set'
+            $shown = @($syntax | ForEach-Object { (@($_.parameter.name | Where-Object { $_ -notin $commonParameterNames }) | Sort-Object) -join ',' }) | Sort-Object
+            $declared = @($sets | ForEach-Object {
+                    (@($_.Parameters | Where-Object { $_.Name -notin $commonParameterNames -and -not ($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }) } |
+                            ForEach-Object Name) | Sort-Object) -join ','
+                }) | Sort-Object
+            $shown | Should -Be $declared
             foreach ($name in $documented.Keys) {
                 $command.Parameters.ContainsKey($name) | Should -BeTrue -Because "the help documents -$name"
             }

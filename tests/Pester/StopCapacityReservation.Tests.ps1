@@ -85,11 +85,17 @@ Describe 'Stop-CapacityReservation' {
         $result.Errors[0].TargetObject | Should -Be $seed.Unknown
     }
 
-    It '-QuoteId without -ApplyCancellationCharge is rejected before any cancel request' {
-        $result = Invoke-Quietly { Stop-CapacityReservation $seed.Committed -QuoteId 'crcq-0123456789abcdef0' -Force @demo }
-        $result.Errors.Count | Should -Be 1
-        $result.Errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-        @(Get-EmulatorJournal -Emulator $emulator | Where-Object action -eq 'CancelCapacityReservation').Count | Should -Be 0
+    It '-QuoteId and -ApplyCancellationCharge form their own parameter set, both mandatory' {
+        $withQuote = (Get-Command Stop-CapacityReservation).ParameterSets | Where-Object Name -eq 'WithQuote'
+        ($withQuote.Parameters | Where-Object Name -in 'QuoteId', 'ApplyCancellationCharge' | Where-Object IsMandatory).Count | Should -Be 2
+        (Get-Command Stop-CapacityReservation -Syntax) | Should -Match '-QuoteId <string> -ApplyCancellationCharge <string>'
+    }
+
+    It '-QuoteId without -ApplyCancellationCharge is refused by PowerShell before any request' {
+        # The test host is non-interactive: PowerShell reports the missing mandatory parameter instead of prompting.
+        { Stop-CapacityReservation $seed.Committed -QuoteId 'crcq-0123456789abcdef0' -Force @demo } |
+            Should -Throw '*ApplyCancellationCharge*'
+        @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 0
     }
 
     It '-WhatIf -Force still sends only the DryRun' {

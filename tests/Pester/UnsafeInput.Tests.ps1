@@ -103,4 +103,27 @@ Describe 'Values that must never reach the wire' {
         ($create[0].parameters | ConvertTo-Json -Compress) | Should -Match '"3"'
         ($create[0].parameters | ConvertTo-Json -Compress) | Should -Not -Match 'System\.'
     }
+
+    It '<Parameter> <Value> is refused by the cmdlet before any request, naming the accepted values' -ForEach @(
+        @{ Parameter = 'ZeroSizePreference'; Value = 'keep'; Accepted = 'default,retain' }
+        @{ Parameter = 'ZeroSizePreference'; Value = "retain "; Accepted = 'default,retain' }
+        @{ Parameter = 'ZeroSizePreference'; Value = "default`n"; Accepted = 'default,retain' }
+        @{ Parameter = 'ZeroSizePreference'; Value = 'DEFAULT;Action=CancelCapacityReservation'; Accepted = 'default,retain' }
+        @{ Parameter = 'CpuCredits'; Value = 'burst'; Accepted = 'standard,unlimited' }
+        @{ Parameter = 'CpuCredits'; Value = 'standard&Action=TerminateInstances'; Accepted = 'standard,unlimited' }
+        @{ Parameter = 'CpuCredits'; Value = "unlimited`n"; Accepted = 'standard,unlimited' }
+        @{ Parameter = 'ApplyCancellationCharge'; Value = 'wind-down'; Accepted = 'commitment-wind-down' }
+        @{ Parameter = 'ApplyCancellationCharge'; Value = 'commitment_wind_down'; Accepted = 'commitment-wind-down' }
+    ) {
+        $keys = @{ AccessKey = $seed.AccessKeyId; SecretKey = $seed.SecretAccessKey }
+        $call = switch ($Parameter) {
+            'ZeroSizePreference' { { Update-InterruptibleCapacityAllocation $seed.SourceWithAllocation 1 -ZeroSizePreference $Value -Force @endpoint @keys } }
+            'CpuCredits' { { Set-InstanceCreditSpecification $seed.T3Micro -CpuCredits $Value @endpoint @keys } }
+            'ApplyCancellationCharge' { { Stop-CapacityReservation $seed.Source -QuoteId 'crcq-0123456789abcdef0' -ApplyCancellationCharge $Value -Force @endpoint @keys } }
+        }
+        $failure = Invoke-Refused -Call $call
+        $failure.FullyQualifiedErrorId | Should -BeLike "ParameterArgumentValidationError,*"
+        "$failure" | Should -BeLike "*$Parameter*"
+        "$failure" | Should -BeLike "*$Accepted*"
+    }
 }

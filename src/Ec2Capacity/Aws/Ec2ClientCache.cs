@@ -160,6 +160,7 @@ namespace Ec2Capacity
                 ThrottleRetries = settings.UseRetryQuota,
                 ClientAppId = UserAgentApp,
             };
+            CountEveryResendAsAnAttempt(config);
 #if NETCOREAPP
             if (settings.HttpClientFactory != null) config.HttpClientFactory = settings.HttpClientFactory;
 #endif
@@ -176,6 +177,27 @@ namespace Ec2Capacity
             }
             return new TunedEc2Client(connection.Credentials, config, settings.MaxBackoff);
         }
+
+        /// <summary>
+        /// AWSSDK.Core resends a request whose connection was reset up to ten more times without counting them as
+        /// attempts ("stale pooled connection"); a server that drops every answer after acting then got 15 requests per
+        /// call instead of the 5 attempts we promise. With none, a reset is retried like any transient failure, within
+        /// MaxErrorRetry. Older AWSSDK.Core builds (accepted on Windows PowerShell 5.1) lack the setting and never did it.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void CountEveryResendAsAnAttempt(AmazonEC2Config config)
+        {
+            try
+            {
+                SetNoStaleConnectionRetries(config);
+            }
+            catch (MissingMethodException)
+            {
+            }
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void SetNoStaleConnectionRetries(AmazonEC2Config config) => config.MaxStaleConnectionRetries = 0;
 
         /// <summary>"Ec2Capacity/&lt;version&gt;": the SDK puts it in the User-Agent header as <c>app/…</c>.</summary>
         public static string UserAgentApp { get; } = "Ec2Capacity/" + ModuleVersion();

@@ -1,9 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
-using System.Net;
-using System.Net.Http;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
 using Amazon.Runtime;
@@ -106,50 +102,6 @@ namespace Ec2Capacity
             pipeline.AddHandlerAfter<RetryHandler>(new AttemptRecorder());
         }
 
-        /// <summary>How an attempt that threw ended. Only a definite answer from EC2 counts as known.</summary>
-        internal static AttemptOutcome OutcomeOf(Exception exception)
-        {
-            while (exception is AggregateException aggregate && aggregate.InnerExceptions.Count == 1) exception = aggregate.InnerException;
-            if (exception is AmazonServiceException service && !WrapsNetworkFailure(service))
-            {
-                int status = (int)service.StatusCode;
-                if (IsThrottling(service.ErrorCode) || status == 429) return AttemptOutcome.Throttled;
-                if (status >= 500) return AttemptOutcome.ServerError;
-                // 408 comes from proxies that gave up waiting; EC2 itself answers 400/401/403 with an error code.
-                if (status >= 400 && status != 408 && !string.IsNullOrEmpty(service.ErrorCode)) return AttemptOutcome.Refused;
-            }
-            // Network failures, timeouts, cancellation after sending, answers that could not be read: EC2 may have acted.
-            return AttemptOutcome.NoAnswer;
-        }
-
-        private static bool IsThrottling(string code)
-        {
-            switch (code)
-            {
-                case "RequestLimitExceeded":
-                case "Throttling":
-                case "ThrottlingException":
-                case "ThrottledException":
-                case "RequestThrottled":
-                case "RequestThrottledException":
-                case "TooManyRequestsException":
-                case "EC2ThrottledException":
-                case "SlowDown":
-                    return true;
-                default:
-                    return false;
-            }
-        }
-
-        private static bool WrapsNetworkFailure(Exception exception)
-        {
-            for (var e = exception.InnerException; e != null; e = e.InnerException)
-            {
-                if (e is HttpRequestException || e is IOException || e is SocketException || e is WebException || e is OperationCanceledException) return true;
-            }
-            return false;
-        }
-
         private static Log Begin(IExecutionContext executionContext)
         {
             var request = executionContext?.RequestContext?.OriginalRequest;
@@ -214,7 +166,7 @@ namespace Ec2Capacity
                 }
                 catch (Exception e)
                 {
-                    log?.End(OutcomeOf(e));
+                    log?.End(ErrorClassifier.AttemptOutcomeOf(e));
                     throw;
                 }
                 log?.End(AttemptOutcome.Succeeded);
@@ -230,7 +182,7 @@ namespace Ec2Capacity
                 }
                 catch (Exception e)
                 {
-                    log?.End(OutcomeOf(e));
+                    log?.End(ErrorClassifier.AttemptOutcomeOf(e));
                     throw;
                 }
                 log?.End(AttemptOutcome.Succeeded);

@@ -297,25 +297,21 @@ namespace Ec2Capacity
 
         private void Dispatch(object message, Action<object> onOther)
         {
-            switch (message)
-            {
-                case SyncPump.VerboseMessage verbose:
-                    WriteVerbose(verbose.Text);
-                    break;
-                case SyncPump.WarningMessage warning:
-                    WriteWarning(warning.Text);
-                    break;
-                case SyncPump.DebugMessage debug:
-                    WriteDebug(debug.Text);
-                    break;
-                default:
-                    onOther?.Invoke(message);
-                    break;
-            }
+            if (message is VerboseLine line) WriteVerbose(line.Text);
+            else onOther?.Invoke(message);
         }
 
-        /// <summary>The Ec2Context's -Verbose sink: engine text goes to the running call's pump (dropped outside a call).</summary>
-        private void PostVerbose(string text) => _currentSink?.Verbose(text);
+        /// <summary>The Ec2Context's -Verbose sink: a service's text goes to the running call's pump (dropped outside a call).</summary>
+        private void PostVerbose(string text)
+        {
+            if (text != null) _currentSink?.Post(new VerboseLine(text));
+        }
+
+        private sealed class VerboseLine
+        {
+            public VerboseLine(string text) { Text = text; }
+            public string Text { get; }
+        }
 
         #endregion
 
@@ -449,7 +445,7 @@ namespace Ec2Capacity
         private Ec2Failure ClassifyOrStop(Exception exception, string targetId)
         {
             var failure = ErrorClassifier.Classify(exception, targetId, StopRequested);
-            if (StopRequested && (failure.Category == FailureCategory.OperationStopped || exception is OperationCanceledException))
+            if (StopRequested && (failure.Category == ErrorCategory.OperationStopped || exception is OperationCanceledException))
             {
                 throw new PipelineStoppedException();
             }

@@ -19,8 +19,7 @@ namespace Ec2Capacity.Commands
         [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         // AllowEmptyString: a blank CSV cell reaches WholeNumber, which says it is blank, instead of a null-argument message.
         [AllowEmptyString]
-        [WholeNumber("InstanceCount", "a whole number from 1 to 1000", BlankIsNotGiven = false)]
-        [ValidateRange(1, 1000)]
+        [WholeNumber("InstanceCount", "a whole number from 1 to 1000", BlankIsNotGiven = false, Minimum = 1, Maximum = 1000)]
         public int InstanceCount { get; set; }
 
         /// <summary>Tags for the new interruptible reservation, as a hashtable (@{team='batch'}).</summary>

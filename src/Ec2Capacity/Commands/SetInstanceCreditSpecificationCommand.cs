@@ -92,7 +92,9 @@ namespace Ec2Capacity.Commands
                 IReadOnlyList<CreditChange> full;
                 try
                 {
+                    int duplicates = lane.Batcher.DuplicatesDropped;
                     full = lane.Batcher.Add(change);
+                    if (lane.Batcher.DuplicatesDropped > duplicates) WriteVerbose($"{change.InstanceId} was given more than once; it is sent once.");
                 }
                 catch (InputValidationException e)
                 {
@@ -121,7 +123,7 @@ namespace Ec2Capacity.Commands
         {
             if (!_lanes.TryGetValue(context, out var lane))
             {
-                lane = new Lane(context, new CreditSpecificationService(context), new CreditBatcher(BatchSize, WriteVerbose));
+                lane = new Lane(context, new CreditSpecificationService(context), new CreditBatcher(BatchSize));
                 _lanes.Add(context, lane);
                 _laneOrder.Add(lane);
             }
@@ -177,7 +179,7 @@ namespace Ec2Capacity.Commands
             var failed = new List<InstanceCreditSpecificationResult>();
             foreach (var result in results)
             {
-                if (result.Succeeded) _succeeded++;
+                if (result.Succeeded == true) _succeeded++;
                 else { _failed++; failed.Add(result); }
                 if (PassThru.IsPresent) WriteObject(result);
             }

@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace Ec2Capacity.Commands
 {
     /// <summary>Cancels Capacity Reservations; asks first unless -Force.</summary>
-    [Cmdlet(VerbsLifecycle.Stop, "CapacityReservation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsLifecycle.Stop, "CapacityReservation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Default")]
     [OutputType(typeof(CapacityReservationCancellation))]
     public sealed class StopCapacityReservationCommand : Ec2CapacityCmdlet
     {
@@ -12,11 +12,11 @@ namespace Ec2Capacity.Commands
         public string[] CapacityReservationId { get; set; }
 
         /// <summary>A cancellation quote (crcq-…), for a scheduled reservation or one inside its commitment; with -ApplyCancellationCharge.</summary>
-        [Parameter]
+        [Parameter(Mandatory = true, ParameterSetName = "WithQuote")]
         public string QuoteId { get; set; }
 
         /// <summary>commitment-wind-down: accept the quoted charge; with -QuoteId.</summary>
-        [Parameter]
+        [Parameter(Mandatory = true, ParameterSetName = "WithQuote")]
         [ValidateSet("commitment-wind-down")]
         public string ApplyCancellationCharge { get; set; }
 

@@ -16,7 +16,7 @@ namespace Ec2Capacity.Commands
 
         /// <summary>Instances that should stay lent, 0 to 1000 (0 reclaims everything). Optional: -ZeroSizePreference may be changed alone.</summary>
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
-        [WholeNumber("TargetInstanceCount", "a whole number from 0 to 1000 (a blank cell means not given)")]
+        [WholeNumber("TargetInstanceCount", "a whole number from 0 to 1000 (a blank cell means not given)", Minimum = 0, Maximum = 1000)]
         public int? TargetInstanceCount { get; set; }
 
         /// <summary>What happens at 0: default cancels the interruptible reservation, retain keeps it at size 0.</summary>

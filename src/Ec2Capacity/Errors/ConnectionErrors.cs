@@ -1,3 +1,5 @@
+using System.Management.Automation;
+
 namespace Ec2Capacity
 {
     /// <summary>The <see cref="ConnectionResolutionException.ErrorId"/> values the resolver uses, and the category each maps to.</summary>
@@ -25,24 +27,24 @@ namespace Ec2Capacity
         public const string InvalidEndpointUrl = "InvalidEndpointUrl";
 
         /// <summary>The category a cmdlet gives the terminating ErrorRecord for a resolution failure.</summary>
-        public static FailureCategory CategoryOf(string errorId)
+        public static ErrorCategory CategoryOf(string errorId)
         {
             switch (errorId)
             {
                 case NoCredentials:
                 case ProfileCredentialsUnavailable:
-                    return FailureCategory.AuthenticationError;
+                    return ErrorCategory.AuthenticationError;
                 case ProfileNotFound:
-                    return FailureCategory.ObjectNotFound;
+                    return ErrorCategory.ObjectNotFound;
                 case NoRegion:
                 case InvalidProfile:
                 case IncompleteKeys:
                 case InvalidCredential:
                 case InvalidRegion:
                 case InvalidEndpointUrl:
-                    return FailureCategory.InvalidArgument;
+                    return ErrorCategory.InvalidArgument;
                 default:
-                    return FailureCategory.NotSpecified;
+                    return ErrorCategory.NotSpecified;
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System.Text;
 
 namespace Ec2Capacity
@@ -5,7 +6,7 @@ namespace Ec2Capacity
     /// <summary>One classified failure for one target: what a cmdlet turns into a non-terminating ErrorRecord.</summary>
     internal sealed class Ec2Failure
     {
-        public Ec2Failure(FailureCategory category, string errorCode, string message, string targetId = null, string requestId = null, int httpStatus = 0)
+        public Ec2Failure(ErrorCategory category, string errorCode, string message, string targetId = null, string requestId = null, int httpStatus = 0)
         {
             Category = category;
             ErrorCode = string.IsNullOrEmpty(errorCode) ? "Ec2CapacityError" : errorCode;
@@ -16,7 +17,7 @@ namespace Ec2Capacity
         }
 
         /// <summary>The category, named as PowerShell's ErrorCategory.</summary>
-        public FailureCategory Category { get; }
+        public ErrorCategory Category { get; }
         /// <summary>EC2's error code (InvalidCapacityReservationId.NotFound …) or one of ours for failures EC2 did not name.</summary>
         public string ErrorCode { get; }
         /// <summary>EC2's message, or ours.</summary>

@@ -1,3 +1,5 @@
+using System.Management.Automation;
+
 namespace Ec2Capacity
 {
     /// <summary>
@@ -40,21 +42,21 @@ namespace Ec2Capacity
             }
             switch (failure.Category)
             {
-                case FailureCategory.PermissionDenied:
+                case ErrorCategory.PermissionDenied:
                     return "The credentials in use lack the IAM permission for this EC2 action. Ask for it, or use other credentials (-ProfileName, -Credential). Run with -WhatIf to check permissions without changing anything.";
-                case FailureCategory.AuthenticationError:
+                case ErrorCategory.AuthenticationError:
                     return "EC2 rejected the credentials. Check the access key, secret key and session token (expired?), the profile (-ProfileName), or the stored session (Set-AWSCredential). Run with -Verbose to see which credentials were used.";
-                case FailureCategory.ObjectNotFound:
+                case ErrorCategory.ObjectNotFound:
                     return "Check the ID and the region (-Region): EC2 looks only in the region the request went to.";
-                case FailureCategory.InvalidArgument:
+                case ErrorCategory.InvalidArgument:
                     return "Correct the value named in the message and run the command again.";
-                case FailureCategory.LimitsExceeded:
+                case ErrorCategory.LimitsExceeded:
                     return "An EC2 limit was reached. Wait and retry, or lower the count.";
-                case FailureCategory.ResourceUnavailable:
+                case ErrorCategory.ResourceUnavailable:
                     return "EC2 could not serve the request now. Retry later; the request can be repeated safely.";
-                case FailureCategory.ConnectionError:
+                case ErrorCategory.ConnectionError:
                     return "Check the network path to EC2 (proxy, firewall, -EndpointUrl) and retry.";
-                case FailureCategory.OperationTimeout:
+                case ErrorCategory.OperationTimeout:
                     return "The operation did not finish in time. Check the current state with Get-CapacityReservationUsage; run again with a larger -WaitTimeoutSeconds to keep waiting.";
             }
             return null;

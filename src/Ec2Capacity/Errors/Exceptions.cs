@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 
 namespace Ec2Capacity
@@ -37,7 +38,7 @@ namespace Ec2Capacity
         public override string Message => Compose(ParamName, AcceptedForm, Problem);
 
         /// <summary>The same failure as an <see cref="Ec2Failure"/> for one target.</summary>
-        public Ec2Failure ToFailure(string targetId = null) => new Ec2Failure(FailureCategory.InvalidArgument, ErrorId, Message, targetId);
+        public Ec2Failure ToFailure(string targetId = null) => new Ec2Failure(ErrorCategory.InvalidArgument, ErrorId, Message, targetId);
 
         private static string Compose(string parameterName, string acceptedForm, string problem) =>
             $"-{parameterName}: {problem} Expected {acceptedForm}.";

@@ -14,7 +14,16 @@ namespace Ec2Capacity
         /// never rounded nor dropped.
         /// </summary>
         /// <param name="blankIsNotGiven">False for a count that must be given (New's -InstanceCount): blank is then an error.</param>
-        public static int? WholeNumber(object value, string parameterName, string acceptedForm, bool blankIsNotGiven = true)
+        public static int? WholeNumber(object value, string parameterName, string acceptedForm, bool blankIsNotGiven = true,
+            int minimum = int.MinValue, int maximum = int.MaxValue)
+        {
+            var number = WholeNumberOrBlank(value, parameterName, acceptedForm, blankIsNotGiven);
+            if (number.HasValue && (number < minimum || number > maximum))
+                throw new InputValidationException(parameterName, acceptedForm, $"{number.Value.ToString(CultureInfo.InvariantCulture)} is out of range.", "ValueOutOfRange");
+            return number;
+        }
+
+        private static int? WholeNumberOrBlank(object value, string parameterName, string acceptedForm, bool blankIsNotGiven)
         {
             if (!blankIsNotGiven && (value == null || value is string blank && blank.Trim().Length == 0))
                 throw new InputValidationException(parameterName, acceptedForm, "The value is blank.");
@@ -33,9 +42,9 @@ namespace Ec2Capacity
                     if (wide >= int.MinValue && wide <= int.MaxValue) return (int)wide;
                     throw new InputValidationException(parameterName, acceptedForm, $"{wide.ToString(CultureInfo.InvariantCulture)} is out of range.");
                 case double _: case float _: case decimal _:
-                    var number = Convert.ToDecimal(value, CultureInfo.InvariantCulture);
-                    if (decimal.Truncate(number) == number && number >= int.MinValue && number <= int.MaxValue) return (int)number;
-                    throw new InputValidationException(parameterName, acceptedForm, $"{number.ToString(CultureInfo.InvariantCulture)} is not a whole number.");
+                    var real = Convert.ToDecimal(value, CultureInfo.InvariantCulture);
+                    if (decimal.Truncate(real) == real && real >= int.MinValue && real <= int.MaxValue) return (int)real;
+                    throw new InputValidationException(parameterName, acceptedForm, $"{real.ToString(CultureInfo.InvariantCulture)} is not a whole number.");
                 default:
                     throw new InputValidationException(parameterName, acceptedForm, $"A value of type {value.GetType().Name} is not a whole number.");
             }

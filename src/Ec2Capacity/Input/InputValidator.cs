@@ -27,14 +27,6 @@ namespace Ec2Capacity
         public static string QuoteId(string value, string parameterName = "QuoteId") =>
             Identifier(value, parameterName, "crcq-", QuoteIdForm, HexLength17);
 
-        /// <summary>Checks a list of reservation IDs and returns them once each, in first-seen order.</summary>
-        public static IReadOnlyList<string> CapacityReservationIds(IEnumerable<string> values, string parameterName = "CapacityReservationId") =>
-            DistinctList(values, parameterName, CapacityReservationIdForm, v => CapacityReservationId(v, parameterName));
-
-        /// <summary>Checks a list of instance IDs and returns them once each, in first-seen order.</summary>
-        public static IReadOnlyList<string> InstanceIds(IEnumerable<string> values, string parameterName = "InstanceId") =>
-            DistinctList(values, parameterName, InstanceIdForm, v => InstanceId(v, parameterName));
-
         public static int InstanceCount(int value, string parameterName = "InstanceCount") =>
             Range(value, parameterName, 1, 1000, "a whole number of instances from 1 to 1000");
 
@@ -47,17 +39,15 @@ namespace Ec2Capacity
         public static int BatchSize(int value, string parameterName = "BatchSize") =>
             Range(value, parameterName, 1, 1000, "a batch size from 1 to 1000 instances per request");
 
-        public static TimeSpan WaitTimeout(int seconds, string parameterName = "WaitTimeoutSeconds") =>
-            TimeSpan.FromSeconds(Range(seconds, parameterName, 1, 86400, "a number of seconds from 1 to 86400"));
+        // The accepted values are the cmdlets' [ValidateSet]s (PowerShell checks them, case-insensitively); EC2 wants
+        // them in lowercase.
+        public static string ZeroSizePreference(string value) => Lowercase(value);
 
-        public static string ZeroSizePreference(string value, string parameterName = "ZeroSizePreference") =>
-            OneOf(value, parameterName, "default", "retain");
+        public static string CpuCredits(string value) => Lowercase(value);
 
-        public static string CpuCredits(string value, string parameterName = "CpuCredits") =>
-            OneOf(value, parameterName, "standard", "unlimited");
+        public static string ApplyCancellationCharge(string value) => Lowercase(value);
 
-        public static string ApplyCancellationCharge(string value, string parameterName = "ApplyCancellationCharge") =>
-            OneOf(value, parameterName, "commitment-wind-down");
+        private static string Lowercase(string value) => value?.ToLowerInvariant();
 
         /// <summary>An idempotency token: 1 to 64 printable ASCII characters.</summary>
         public static string ClientToken(string value, string parameterName = "ClientToken")
@@ -152,40 +142,10 @@ namespace Ec2Capacity
             return value;
         }
 
-        private static IReadOnlyList<string> DistinctList(IEnumerable<string> values, string parameterName, string form, Func<string, string> check)
-        {
-            if (values == null) throw new InputValidationException(parameterName, form, "No value was given.", "NullId");
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            var result = new List<string>();
-            int count = 0;
-            foreach (var value in values)
-            {
-                if (++count > MaxItemsPerCall)
-                {
-                    throw new InputValidationException(parameterName, $"at most {MaxItemsPerCall} values in one call, each {form}", $"More than {MaxItemsPerCall} values were given.", "TooManyIds");
-                }
-                if (seen.Add(check(value))) result.Add(value);
-            }
-            if (result.Count == 0) throw new InputValidationException(parameterName, form, "No value was given.", "NullId");
-            return result;
-        }
-
         private static int Range(int value, string parameterName, int min, int max, string form)
         {
             if (value < min || value > max) throw new InputValidationException(parameterName, form, $"{value} is out of range.", "ValueOutOfRange");
             return value;
-        }
-
-        private static string OneOf(string value, string parameterName, params string[] accepted)
-        {
-            string form = accepted.Length == 1 ? $"'{accepted[0]}'" : "one of " + string.Join(", ", Array.ConvertAll(accepted, a => "'" + a + "'"));
-            if (value == null) throw new InputValidationException(parameterName, form, "The value is null.", "InvalidEnumValue");
-            foreach (var a in accepted)
-            {
-                // PowerShell's ValidateSet is case-insensitive; EC2 wants the lowercase spelling.
-                if (string.Equals(a, value, StringComparison.OrdinalIgnoreCase)) return a;
-            }
-            throw new InputValidationException(parameterName, form, $"{Quote(value)} is not accepted.", "InvalidEnumValue");
         }
     }
 }

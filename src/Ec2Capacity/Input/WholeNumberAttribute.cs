@@ -3,8 +3,10 @@ using System.Management.Automation;
 namespace Ec2Capacity
 {
     /// <summary>
-    /// Counts from a command line or an Import-Csv cell: blank means not given, a whole number (as text too) is taken,
-    /// anything else is an error for that record naming the value (the rule: <see cref="CmdletValues.WholeNumber"/>).
+    /// Counts from a command line or an Import-Csv cell: blank means not given, a whole number (as text too) within
+    /// <see cref="Minimum"/>..<see cref="Maximum"/> is taken, anything else is an error for that record naming the value
+    /// and the accepted form (the rule: <see cref="CmdletValues.WholeNumber"/>). It is the count's range on the cmdlet:
+    /// [ValidateRange] would refuse a blank cell as null.
     /// </summary>
     internal sealed class WholeNumberAttribute : ArgumentTransformationAttribute
     {
@@ -17,6 +19,10 @@ namespace Ec2Capacity
             _acceptedForm = acceptedForm;
         }
 
+        public int Minimum { get; set; } = int.MinValue;
+
+        public int Maximum { get; set; } = int.MaxValue;
+
         /// <summary>False for a count that must be given: a blank value is then an error, not "not given".</summary>
         public bool BlankIsNotGiven { get; set; } = true;
 
@@ -25,7 +31,7 @@ namespace Ec2Capacity
             var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
             try
             {
-                return CmdletValues.WholeNumber(value, _parameterName, _acceptedForm, BlankIsNotGiven);
+                return CmdletValues.WholeNumber(value, _parameterName, _acceptedForm, BlankIsNotGiven, Minimum, Maximum);
             }
             catch (InputValidationException e)
             {

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Threading;
 using System.Threading.Tasks;
@@ -77,9 +78,15 @@ namespace Ec2Capacity
                 if (confirmed == null) throw;
                 return confirmed;
             }
+            catch (Ec2OperationException e) when (ErrorClassifier.MayHaveBeenApplied(e.Failure) && !cancellationToken.IsCancellationRequested)
+            {
+                var confirmed = await ResolveLostCancelAsync(id, before.State, e, cancellationToken).ConfigureAwait(false);
+                if (confirmed == null) throw;
+                return confirmed;
+            }
             if (response.Return == false)
             {
-                throw new Ec2OperationException(new Ec2Failure(FailureCategory.InvalidResult, "CancelNotConfirmed",
+                throw new Ec2OperationException(new Ec2Failure(ErrorCategory.InvalidResult, "CancelNotConfirmed",
                     $"EC2 answered the cancellation of {id} with false and no error.", id,
                     response.ResponseMetadata?.RequestId, (int)response.HttpStatusCode));
             }
@@ -133,6 +140,33 @@ namespace Ec2Capacity
             return CapacityCalls.DryRunAsync(t => _context.Client.CancelCapacityReservationAsync(sdkRequest, t), sdkRequest.CapacityReservationId, cancellationToken);
         }
 
+        /// <summary>
+        /// The cancel's last answer was lost: one read of the state decides when it can. Cancelled now and not before:
+        /// this call cancelled it (the result). Not cancelled now: it was not applied (null, the failure stands).
+        /// Otherwise (the read failed, or the state before is unknown) the outcome is unknown (thrown).
+        /// </summary>
+        private async Task<CapacityReservationCancellation> ResolveLostCancelAsync(string id, string stateBefore, Ec2OperationException lost, CancellationToken cancellationToken)
+        {
+            var now = await TryReadStateAsync(id, cancellationToken).ConfigureAwait(false);
+            if (now.State == null)
+            {
+                throw CapacityCalls.LostAnswer("cancellation", id, lost.Failure,
+                    $"Reading its state to check failed ({now.Failure?.ErrorCode}). Check with Get-CapacityReservationUsage {id} before repeating the command.", lost);
+            }
+            if (!IsCancelledState(now.State))
+            {
+                _context.Verbose($"The answer to the cancellation of {id} was lost, and it is still '{now.State}': the cancel was not applied.");
+                return null;
+            }
+            if (stateBefore != null && !IsCancelledState(stateBefore))
+            {
+                _context.Verbose($"The answer to the cancellation of {id} was lost, but it was '{stateBefore}' before and is '{now.State}' now: this call cancelled it.");
+                return Result(id);
+            }
+            throw CapacityCalls.LostAnswer("cancellation", id, lost.Failure,
+                $"It is '{now.State}' now, but its state before this call could not be read. Check with Get-CapacityReservationUsage {id}.", lost);
+        }
+
         /// <summary>True for the states a cancel leads to: <c>cancelled</c> and <c>cancelling</c>.</summary>
         public static bool IsCancelledState(string state) => state == "cancelled" || state == "cancelling";
 
@@ -147,7 +181,7 @@ namespace Ec2Capacity
                 var usage = await CapacityCalls.SendAsync(t => CapacityCalls.ReadUsageAsync(_context.Client, id, t), id, cancellationToken).ConfigureAwait(false);
                 var state = usage.State?.Value;
                 return state == null
-                    ? (null, new Ec2Failure(FailureCategory.InvalidResult, "StateMissing", $"EC2's usage answer for {id} has no state.", id))
+                    ? (null, new Ec2Failure(ErrorCategory.InvalidResult, "StateMissing", $"EC2's usage answer for {id} has no state.", id))
                     : (state, null);
             }
             catch (Ec2OperationException e) when (!cancellationToken.IsCancellationRequested)
@@ -163,16 +197,8 @@ namespace Ec2Capacity
         {
             if (request == null) throw new ArgumentNullException(nameof(request));
             var id = InputValidator.CapacityReservationId(request.CapacityReservationId);
+            // -QuoteId and -ApplyCancellationCharge come together or not at all: the cmdlet's parameter set says so.
             bool hasQuote = request.QuoteId != null;
-            bool hasCharge = request.ApplyCancellationCharge != null;
-            if (hasQuote != hasCharge)
-            {
-                var missing = hasQuote ? "ApplyCancellationCharge" : "QuoteId";
-                var given = hasQuote ? "QuoteId" : "ApplyCancellationCharge";
-                throw new InputValidationException(missing,
-                    "-QuoteId (crcq-…) and -ApplyCancellationCharge commitment-wind-down together, or neither",
-                    $"-{given} was given without -{missing}.", "InvalidParameterCombination");
-            }
             var sdk = new CancelCapacityReservationRequest { CapacityReservationId = id };
             if (hasQuote)
             {

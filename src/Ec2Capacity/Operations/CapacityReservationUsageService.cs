@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -34,92 +35,52 @@ namespace Ec2Capacity
             if (pageSize.HasValue) InputValidator.PageSize(pageSize.Value);
 
             var usage = new Ec2Capacity.CapacityReservationUsage { CapacityReservationId = capacityReservationId, Region = _context.Region };
-            // A one-page answer (the usual case) is mapped straight into an array of the right size; the list that
-            // gathers the pages exists only from a second page on.
-            Ec2Capacity.InstanceUsage[] onlyPage = null;
-            List<Ec2Capacity.InstanceUsage> accounts = null;
-            HashSet<string> tokens = null;
+            var accounts = new List<Ec2Capacity.InstanceUsage>();
+            var tokens = new HashSet<string>(StringComparer.Ordinal);
             string nextToken = null;
             int page = 0;
             do
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 var request = new GetCapacityReservationUsageRequest { CapacityReservationId = capacityReservationId, NextToken = nextToken };
                 if (pageSize.HasValue) request.MaxResults = pageSize.Value;
-                GetCapacityReservationUsageResponse response;
-                try
-                {
-                    response = await _context.Client.GetCapacityReservationUsageAsync(request, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (!(e is OutOfMemoryException))
-                {
-                    throw new Ec2OperationException(ErrorClassifier.Classify(e, capacityReservationId, cancellationToken.IsCancellationRequested), e);
-                }
+                var response = await CapacityCalls.SendAsync(t => _context.Client.GetCapacityReservationUsageAsync(request, t), capacityReservationId, cancellationToken)
+                    .ConfigureAwait(false);
                 page++;
                 Merge(usage, response, page == 1);
-                if (page == 1 && string.IsNullOrEmpty(response.NextToken))
+                foreach (var item in response.InstanceUsages ?? new List<Amazon.EC2.Model.InstanceUsage>())
                 {
-                    onlyPage = Accounts(response.InstanceUsages);
+                    if (item != null) accounts.Add(new Ec2Capacity.InstanceUsage { AccountId = item.AccountId, UsedInstanceCount = item.UsedInstanceCount ?? 0 });
                 }
-                else if (response.InstanceUsages != null)
-                {
-                    if (accounts == null) accounts = new List<Ec2Capacity.InstanceUsage>(response.InstanceUsages.Count);
-                    foreach (var item in response.InstanceUsages)
-                    {
-                        if (item == null) continue;
-                        accounts.Add(Account(item));
-                    }
-                }
-                if (_context.HasVerbose)
-                {
-                    _context.Verbose(string.Format(CultureInfo.InvariantCulture, "GetCapacityReservationUsage {0}: page {1}, {2} account(s){3}.",
-                        capacityReservationId, page, response.InstanceUsages?.Count ?? 0, string.IsNullOrEmpty(response.NextToken) ? ", last page" : ", more to come"));
-                }
+                _context.Verbose(string.Format(CultureInfo.InvariantCulture, "GetCapacityReservationUsage {0}: page {1}, {2} account(s){3}.",
+                    capacityReservationId, page, response.InstanceUsages?.Count ?? 0, string.IsNullOrEmpty(response.NextToken) ? ", last page" : ", more to come"));
 
                 nextToken = string.IsNullOrEmpty(response.NextToken) ? null : response.NextToken;
-                // The set of tokens seen exists only from the first NextToken on (a one-page answer needs none).
-                if (nextToken != null && !(tokens ?? (tokens = new HashSet<string>(StringComparer.Ordinal))).Add(nextToken))
+                if (nextToken != null && !tokens.Add(nextToken))
                 {
-                    throw new Ec2OperationException(new Ec2Failure(FailureCategory.InvalidResult, "NextTokenLoop",
+                    throw new Ec2OperationException(new Ec2Failure(ErrorCategory.InvalidResult, "NextTokenLoop",
                         $"EC2 returned the same NextToken twice while paging the usage of {capacityReservationId}; stopped after {page} pages instead of looping.",
                         capacityReservationId));
                 }
                 if (nextToken != null && page >= MaxPages)
                 {
-                    throw new Ec2OperationException(new Ec2Failure(FailureCategory.InvalidResult, "TooManyPages",
+                    throw new Ec2OperationException(new Ec2Failure(ErrorCategory.InvalidResult, "TooManyPages",
                         $"The usage of {capacityReservationId} did not end after {MaxPages} pages; stopped.", capacityReservationId));
                 }
             }
             while (nextToken != null);
 
-            var all = onlyPage ?? (accounts != null ? accounts.ToArray() : Array.Empty<Ec2Capacity.InstanceUsage>());
-            usage.InstanceUsages = all;
+            usage.InstanceUsages = accounts.ToArray();
             int used = 0;
-            foreach (var account in all) used += account.UsedInstanceCount;
+            foreach (var account in accounts) used += account.UsedInstanceCount;
             usage.UsedInstanceCount = used;
             return usage;
-        }
-
-        private static Ec2Capacity.InstanceUsage Account(Amazon.EC2.Model.InstanceUsage item) =>
-            new Ec2Capacity.InstanceUsage { AccountId = item.AccountId, UsedInstanceCount = item.UsedInstanceCount ?? 0 };
-
-        /// <summary>The accounts of one page, null entries skipped, in an array of exactly their number.</summary>
-        private static Ec2Capacity.InstanceUsage[] Accounts(List<Amazon.EC2.Model.InstanceUsage> items)
-        {
-            if (items == null || items.Count == 0) return Array.Empty<Ec2Capacity.InstanceUsage>();
-            int count = 0;
-            foreach (var item in items) if (item != null) count++;
-            var result = count == 0 ? Array.Empty<Ec2Capacity.InstanceUsage>() : new Ec2Capacity.InstanceUsage[count];
-            int i = 0;
-            foreach (var item in items) if (item != null) result[i++] = Account(item);
-            return result;
         }
 
         /// <summary>Sends exactly one GetCapacityReservationUsage request with DryRun=true and returns EC2's verdict.</summary>
         public Task<DryRunVerdict> DryRunAsync(string capacityReservationId, CancellationToken cancellationToken)
         {
             InputValidator.CapacityReservationId(capacityReservationId);
-            return DryRunVerdict.RunAsync(token => _context.Client.GetCapacityReservationUsageAsync(
+            return CapacityCalls.DryRunAsync(token => _context.Client.GetCapacityReservationUsageAsync(
                 new GetCapacityReservationUsageRequest { CapacityReservationId = capacityReservationId, DryRun = true }, token),
                 capacityReservationId, cancellationToken);
         }

@@ -10,7 +10,6 @@ namespace Ec2Capacity
         {
             Client = client ?? throw new ArgumentNullException(nameof(client));
             Region = region;
-            HasVerbose = verbose != null;
             Verbose = verbose ?? NoVerbose;
         }
 
@@ -20,9 +19,7 @@ namespace Ec2Capacity
         public IAmazonEC2 Client { get; }
         /// <summary>The region's system name (us-east-1 …), stamped on every output object.</summary>
         public string Region { get; }
-        /// <summary>Receives -Verbose text. Never given a secret. A no-op when none was given.</summary>
+        /// <summary>The one way a service says what it does (-Verbose). Never given a secret. A no-op when none was given.</summary>
         public Action<string> Verbose { get; }
-        /// <summary>True when a -Verbose receiver was given: services skip formatting text that nobody would receive.</summary>
-        public bool HasVerbose { get; }
     }
 }

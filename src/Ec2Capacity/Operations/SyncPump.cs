@@ -8,7 +8,7 @@ namespace Ec2Capacity
 {
     /// <summary>
     /// Runs an async engine call from a synchronous caller (a cmdlet's ProcessRecord) and hands every message the call
-    /// posts — progress records, verbose text, warnings — to the caller on the caller's own thread, because
+    /// posts (progress records, verbose lines) to the caller on the caller's own thread, because
     /// PowerShell's Write* methods work only on the pipeline thread. The work runs on the thread pool; the calling
     /// thread waits and pumps messages until the work ends, then returns its result or rethrows its exception as it
     /// was thrown (not wrapped in an AggregateException).
@@ -23,7 +23,7 @@ namespace Ec2Capacity
 
             internal Sink(BlockingCollection<object> queue) { _queue = queue; }
 
-            /// <summary>Queues any message: a progress record of the engine, or one of the message types below.</summary>
+            /// <summary>Queues a message (a progress record, a verbose line) for the calling thread.</summary>
             public void Post(object message)
             {
                 if (message == null || Volatile.Read(ref _closed) != 0) return;
@@ -32,40 +32,7 @@ namespace Ec2Capacity
                 catch (InvalidOperationException) { /* completed: the run is over */ }
             }
 
-            /// <summary>Queues -Verbose text.</summary>
-            public void Verbose(string text) { if (text != null) Post(new VerboseMessage(text)); }
-
-            /// <summary>Queues a warning.</summary>
-            public void Warning(string text) { if (text != null) Post(new WarningMessage(text)); }
-
-            /// <summary>Queues -Debug text.</summary>
-            public void Debug(string text) { if (text != null) Post(new DebugMessage(text)); }
-
             internal void Close() => Interlocked.Exchange(ref _closed, 1);
-        }
-
-        /// <summary>-Verbose text posted through <see cref="Sink.Verbose"/>.</summary>
-        public sealed class VerboseMessage
-        {
-            public VerboseMessage(string text) { Text = text; }
-            public string Text { get; }
-            public override string ToString() => Text;
-        }
-
-        /// <summary>A warning posted through <see cref="Sink.Warning"/>.</summary>
-        public sealed class WarningMessage
-        {
-            public WarningMessage(string text) { Text = text; }
-            public string Text { get; }
-            public override string ToString() => Text;
-        }
-
-        /// <summary>-Debug text posted through <see cref="Sink.Debug"/>.</summary>
-        public sealed class DebugMessage
-        {
-            public DebugMessage(string text) { Text = text; }
-            public string Text { get; }
-            public override string ToString() => Text;
         }
 
         /// <summary>
@@ -114,13 +81,6 @@ namespace Ec2Capacity
                 }
                 return task.GetAwaiter().GetResult();
             }
-        }
-
-        /// <summary>The same for work without a result.</summary>
-        public static void Run(Func<Sink, CancellationToken, Task> work, Action<object> onMessage, CancellationToken cancellationToken = default)
-        {
-            if (work == null) throw new ArgumentNullException(nameof(work));
-            Run<bool>(async (sink, token) => { await work(sink, token).ConfigureAwait(false); return true; }, onMessage, cancellationToken);
         }
     }
 }

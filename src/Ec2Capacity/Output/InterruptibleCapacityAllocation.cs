@@ -41,8 +41,8 @@ namespace Ec2Capacity
         public string InstanceId { get; set; }
         /// <summary>The credit option requested (standard or unlimited).</summary>
         public string CpuCredits { get; set; }
-        /// <summary>True when EC2 applied the option to this instance.</summary>
-        public bool Succeeded { get; set; }
+        /// <summary>True when EC2 applied the option to this instance, false when it did not, empty when its answer was lost (OutcomeUnknown).</summary>
+        public bool? Succeeded { get; set; }
         /// <summary>EC2's error code for this instance when it failed.</summary>
         public string ErrorCode { get; set; }
         /// <summary>EC2's message for this instance when it failed.</summary>

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -61,13 +62,11 @@ namespace Ec2Capacity
             {
                 response = await CapacityCalls.SendAsync(t => _context.Client.CreateInterruptibleCapacityReservationAllocationAsync(sdkRequest, t), id, cancellationToken).ConfigureAwait(false);
             }
-            catch (Ec2OperationException e) when (OutcomeUnknown(e.Failure))
+            catch (Ec2OperationException e) when (ErrorClassifier.MayHaveBeenApplied(e.Failure) && !cancellationToken.IsCancellationRequested)
             {
-                // The request may have been applied before the connection failed: say how to retry without lending twice.
-                var f = e.Failure;
-                throw new Ec2OperationException(new Ec2Failure(f.Category, f.ErrorCode,
-                    f.Message.TrimEnd() + $" The allocation may or may not have been created; repeat the command with -ClientToken {checkedRequest.ClientToken} to retry without lending twice.",
-                    f.TargetId, f.RequestId, f.HttpStatus), e.InnerException ?? e);
+                // No read can tell whether this token created it before the answer was lost; the token makes a retry safe.
+                throw CapacityCalls.LostAnswer("creation of the interruptible allocation", id, e.Failure,
+                    $"Repeat the command with -ClientToken {checkedRequest.ClientToken} to retry without lending twice.", e.InnerException ?? e);
             }
             return new InterruptibleCapacityAllocation
             {
@@ -122,6 +121,11 @@ namespace Ec2Capacity
                 var confirmed = await ConfirmRetriedUpdateAsync(checkedRequest, sdkRequest, e, cancellationToken).ConfigureAwait(false);
                 if (confirmed == null) throw;
                 return confirmed;
+            }
+            catch (Ec2OperationException e) when (ErrorClassifier.MayHaveBeenApplied(e.Failure) && !cancellationToken.IsCancellationRequested)
+            {
+                await ResolveLostUpdateAsync(checkedRequest, e, cancellationToken).ConfigureAwait(false);
+                throw;
             }
             return new InterruptibleCapacityAllocation
             {
@@ -209,19 +213,7 @@ namespace Ec2Capacity
         /// <summary>
         /// Polls GetCapacityReservationUsage of the source (one page per poll) until its allocation's status is
         /// <c>active</c>, <c>canceled</c> (returned) or <c>failed</c> (<see cref="AllocationFailedException"/>), reporting
-        /// every poll to <paramref name="progress"/>. The result carries the interruptible reservation's ID.
-        /// The time limit also bounds a request in flight. Cancellation returns at once (OperationStopped). Reads that
-        /// fail with a transient error (throttling, 5xx, network) are retried at the next poll; other read failures
-        /// (not found, denied …) are thrown. Poll timing: <see cref="AllocationWaitOptions"/>.
-        /// </summary>
-        public Task<InterruptibleCapacityAllocation> WaitAsync(string sourceId, TimeSpan timeout, Action<AllocationProgress> progress, CancellationToken cancellationToken = default)
-        {
-            var id = InputValidator.CapacityReservationId(sourceId);
-            CheckTimeout(timeout);
-            return WaitCoreAsync(id, null, timeout, progress, cancellationToken);
-        }
-
-        /// <summary>
+        /// every poll to <paramref name="progress"/>; transient read failures are retried at the next poll.
         /// Waits for the allocation that <see cref="CreateAsync"/> or <see cref="UpdateAsync"/> returned to settle; the
         /// result keeps what only the start knew (ClientToken, requested preference). When the update lowered the target
         /// to 0, an allocation that disappears from the source's usage counts as canceled.
@@ -271,7 +263,7 @@ namespace Ec2Capacity
                         if (cancellationToken.IsCancellationRequested) throw CapacityCalls.Wrap(e, id, cancellationToken);
                         if (deadline.IsCancellationRequested) throw Timeout(id, timeout, lastStatus, lastReadFailure);
                         var failure = ErrorClassifier.Classify(e, id);
-                        if (!IsTransient(failure)) throw new Ec2OperationException(failure, e);
+                        if (!ErrorClassifier.IsTransient(failure)) throw new Ec2OperationException(failure, e);
                         lastReadFailure = failure;
                         _context.Verbose($"Reading the usage of {id} failed ({failure.ErrorCode}); trying again at the next poll.");
                     }
@@ -340,18 +332,11 @@ namespace Ec2Capacity
             return timeout > max ? max : timeout;
         }
 
-        private static bool IsTransient(Ec2Failure failure) =>
-            failure.Category == FailureCategory.ConnectionError
-            || failure.Category == FailureCategory.OperationTimeout
-            || failure.ErrorCode == "RequestLimitExceeded" || failure.ErrorCode == "Throttling"
-            || failure.ErrorCode == "InternalError" || failure.ErrorCode == "Unavailable" || failure.ErrorCode == "ServiceUnavailable"
-            || failure.HttpStatus >= 500;
-
         private static Ec2OperationException Timeout(string id, TimeSpan timeout, string lastStatus, Ec2Failure lastReadFailure)
         {
             var seen = lastStatus == null ? "EC2 had not reported an interruptible allocation on it" : $"its last status was '{lastStatus}'";
             var read = lastReadFailure == null ? string.Empty : $" The last usage read failed: {lastReadFailure.ErrorCode}.";
-            return new Ec2OperationException(new Ec2Failure(FailureCategory.OperationTimeout, "WaitTimeout",
+            return new Ec2OperationException(new Ec2Failure(ErrorCategory.OperationTimeout, "WaitTimeout",
                 $"The interruptible allocation of {id} did not settle within {FormatSeconds(timeout)}; {seen}.{read} It may still settle: check it with Get-CapacityReservationUsage {id}.", id));
         }
 
@@ -359,10 +344,6 @@ namespace Ec2Capacity
             timeout.TotalSeconds >= 1 ? $"{Math.Round(timeout.TotalSeconds, 1).ToString(CultureInfo.InvariantCulture)} seconds" : $"{(int)timeout.TotalMilliseconds} ms";
 
         // ---------------------------------------------------------------- helpers
-
-        private static bool OutcomeUnknown(Ec2Failure failure) =>
-            failure.Category == FailureCategory.ConnectionError || failure.Category == FailureCategory.OperationTimeout
-            || failure.Category == FailureCategory.OperationStopped || failure.HttpStatus >= 500;
 
         /// <summary>
         /// After EC2 answered IncorrectState to an update: the allocation when an earlier attempt of this call applied
@@ -420,6 +401,35 @@ namespace Ec2Capacity
                 ZeroSizePreference = a.ZeroSizePreference?.Value ?? wanted.ZeroSizePreference,
                 Region = _context.Region,
             };
+        }
+
+        /// <summary>
+        /// The update's last answer was lost: one read of the allocation. Not showing the requested values: the update
+        /// was not applied, the failure stands (returns). Showing them, or a failed read: the outcome is unknown (thrown);
+        /// the values may have been so before the call.
+        /// </summary>
+        private async Task ResolveLostUpdateAsync(UpdateAllocationRequest wanted, Ec2OperationException lost, CancellationToken cancellationToken)
+        {
+            var id = wanted.CapacityReservationId;
+            const string change = "update of the interruptible allocation";
+            GetCapacityReservationUsageResponse usage;
+            try
+            {
+                usage = await CapacityCalls.SendAsync(t => CapacityCalls.ReadUsageAsync(_context.Client, id, t), id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Ec2OperationException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw CapacityCalls.LostAnswer(change, id, lost.Failure,
+                    $"Reading the allocation to check failed ({e.Failure.ErrorCode}). Check with Get-CapacityReservationUsage {id} before repeating the command.", lost);
+            }
+            var a = usage.InterruptibleCapacityAllocation;
+            if (!ShowsRequestedValues(wanted, a))
+            {
+                _context.Verbose($"The answer to the {change} of {id} was lost, and the allocation does not show the requested values: it was not applied.");
+                return;
+            }
+            throw CapacityCalls.LostAnswer(change, id, lost.Failure,
+                $"The allocation now shows the requested values ('{a.Status?.Value}', target {a.TargetInstanceCount?.ToString(CultureInfo.InvariantCulture) ?? "?"}, preference {a.ZeroSizePreference?.Value ?? "?"}): it was most likely applied. Check with Get-CapacityReservationUsage {id}.", lost);
         }
 
         /// <summary>
@@ -518,7 +528,7 @@ namespace Ec2Capacity
     internal sealed class AllocationFailedException : Ec2OperationException
     {
         public AllocationFailedException(InterruptibleCapacityAllocation allocation)
-            : base(new Ec2Failure(FailureCategory.ResourceUnavailable, "AllocationFailed",
+            : base(new Ec2Failure(ErrorCategory.ResourceUnavailable, "AllocationFailed",
                 $"The interruptible allocation of {allocation?.SourceCapacityReservationId} ended in status 'failed' ({allocation?.InstanceCount ?? 0} of {allocation?.TargetInstanceCount ?? 0} instances lent).",
                 allocation?.SourceCapacityReservationId))
         {

@@ -17,15 +17,12 @@ namespace Ec2Capacity
     internal sealed class CreditBatcher
     {
         private readonly Dictionary<string, string> _seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        private readonly Action<string> _verbose;
         private List<CreditChange> _pending;
 
         /// <param name="batchSize">1 to 1000 instances per request (<see cref="InputValidator.BatchSize"/>).</param>
-        /// <param name="verbose">Receives a line for each duplicate dropped.</param>
-        public CreditBatcher(int batchSize = CreditSpecificationService.DefaultBatchSize, Action<string> verbose = null)
+        public CreditBatcher(int batchSize = CreditSpecificationService.DefaultBatchSize)
         {
             BatchSize = InputValidator.BatchSize(batchSize);
-            _verbose = verbose ?? (_ => { });
             _pending = new List<CreditChange>(Math.Min(BatchSize, 128));
         }
 
@@ -51,7 +48,6 @@ namespace Ec2Capacity
                 if (first == item.CpuCredits)
                 {
                     DuplicatesDropped++;
-                    _verbose($"{item.InstanceId} was given more than once; it is sent once.");
                     return null;
                 }
                 throw new InputValidationException("CpuCredits", "one credit option per instance in one command",

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
@@ -66,7 +67,14 @@ namespace Ec2Capacity
                 if (cancellationToken.IsCancellationRequested) throw CapacityCalls.Wrap(e, null, cancellationToken);
                 var failure = ErrorClassifier.Classify(e);
                 var failed = new List<InstanceCreditSpecificationResult>(items.Count);
-                foreach (var item in items) failed.Add(Failed(item, failure.WithTarget(item.InstanceId)));
+                foreach (var item in items)
+                {
+                    // None of our five actions reads a credit option back, so a lost answer stays unknown; the token makes a retry safe.
+                    failed.Add(ErrorClassifier.MayHaveBeenApplied(failure)
+                        ? Unknown(item, CapacityCalls.LostAnswer("credit option change", item.InstanceId, failure.WithTarget(item.InstanceId),
+                            $"Repeat the same command with -ClientToken {clientToken ?? token} to retry without changing anything twice.", e).Failure)
+                        : Failed(item, failure.WithTarget(item.InstanceId)));
+                }
                 return failed;
             }
             return Map(items, response);
@@ -79,48 +87,6 @@ namespace Ec2Capacity
             var request = ToSdk(items, dryRun: true);
             var target = items.Count == 1 ? items[0].InstanceId : null;
             return CapacityCalls.DryRunAsync(t => _context.Client.ModifyInstanceCreditSpecificationAsync(request, t), target, cancellationToken);
-        }
-
-        /// <summary>
-        /// Validates every change first (any bad item or conflicting duplicate: <see cref="InputValidationException"/>,
-        /// nothing sent; at most 10,000 items), drops duplicates, then sends ceil(distinct / batchSize) requests in
-        /// order, reporting progress after each batch. Returns one result per distinct instance.
-        /// </summary>
-        public async Task<IReadOnlyList<InstanceCreditSpecificationResult>> ApplyAsync(IEnumerable<CreditChange> changes, int batchSize, string clientToken,
-            Action<CreditProgress> progress, CancellationToken cancellationToken = default)
-        {
-            if (changes == null) throw new InputValidationException("InstanceId", InputValidator.InstanceIdForm, "No value was given.", "NullId");
-            var batcher = new CreditBatcher(batchSize, _context.Verbose);
-            var baseToken = clientToken != null ? InputValidator.ClientToken(clientToken) : Guid.NewGuid().ToString();
-            var batches = new List<IReadOnlyList<CreditChange>>();
-            int count = 0;
-            foreach (var change in changes)
-            {
-                if (++count > InputValidator.MaxItemsPerCall)
-                {
-                    throw new InputValidationException("InstanceId", $"at most {InputValidator.MaxItemsPerCall} instances in one call, each {InputValidator.InstanceIdForm}",
-                        $"More than {InputValidator.MaxItemsPerCall} instances were given.", "TooManyIds");
-                }
-                var full = batcher.Add(change);
-                if (full != null) batches.Add(full);
-            }
-            var rest = batcher.Flush();
-            if (rest.Count > 0) batches.Add(rest);
-
-            int total = batcher.Accepted, done = 0, succeeded = 0, failedCount = 0;
-            var results = new List<InstanceCreditSpecificationResult>(total);
-            for (int i = 0; i < batches.Count; i++)
-            {
-                var batchResults = await ApplyBatchAsync(batches[i], BatchToken(baseToken, i + 1), cancellationToken).ConfigureAwait(false);
-                foreach (var r in batchResults)
-                {
-                    if (r.Succeeded) succeeded++; else failedCount++;
-                }
-                done += batchResults.Count;
-                results.AddRange(batchResults);
-                progress?.Invoke(new CreditProgress(i + 1, batches.Count, done, total, succeeded, failedCount));
-            }
-            return results;
         }
 
         /// <summary>
@@ -148,7 +114,7 @@ namespace Ec2Capacity
         public static Ec2Failure FailureOf(InstanceCreditSpecificationResult result)
         {
             if (result == null) throw new ArgumentNullException(nameof(result));
-            if (result.Succeeded) return null;
+            if (result.Succeeded == true) return null;
             if (Failures.TryGetValue(result, out var failure)) return failure;
             return new Ec2Failure(ErrorClassifier.CategoryOf(result.ErrorCode), result.ErrorCode, result.ErrorMessage, result.InstanceId);
         }
@@ -194,20 +160,25 @@ namespace Ec2Capacity
                 }
                 else
                 {
-                    results.Add(Failed(item, new Ec2Failure(FailureCategory.InvalidResult, "MissingFromAnswer",
+                    results.Add(Failed(item, new Ec2Failure(ErrorCategory.InvalidResult, "MissingFromAnswer",
                         $"EC2's answer listed {item.InstanceId} as neither changed nor failed; its credit option is unknown.", item.InstanceId, requestId, 200)));
                 }
             }
             return results;
         }
 
-        private InstanceCreditSpecificationResult Failed(CreditChange item, Ec2Failure failure)
+        private InstanceCreditSpecificationResult Failed(CreditChange item, Ec2Failure failure) => Result(item, failure, succeeded: false);
+
+        /// <summary>The change may have been applied: Succeeded is neither true nor false.</summary>
+        private InstanceCreditSpecificationResult Unknown(CreditChange item, Ec2Failure failure) => Result(item, failure, succeeded: null);
+
+        private InstanceCreditSpecificationResult Result(CreditChange item, Ec2Failure failure, bool? succeeded)
         {
             var result = new InstanceCreditSpecificationResult
             {
                 InstanceId = item.InstanceId,
                 CpuCredits = item.CpuCredits,
-                Succeeded = false,
+                Succeeded = succeeded,
                 ErrorCode = failure.ErrorCode,
                 ErrorMessage = failure.Message,
                 Region = _context.Region,

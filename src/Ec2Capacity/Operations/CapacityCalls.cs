@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System;
 using System.Threading;
 using System.Threading.Tasks;
@@ -72,13 +73,10 @@ namespace Ec2Capacity
             return false;
         }
 
-        /// <summary>The error code of <see cref="OutcomeUnknown"/>.</summary>
-        public const string OutcomeUnknownCode = "OutcomeUnknown";
-
         /// <summary>
         /// A change was refused with IncorrectState by an SDK retry after an earlier attempt whose answer was lost, and
         /// the state could not confirm it: the change may or may not have been applied. Category ConnectionError (the
-        /// lost answer is the cause), code <see cref="OutcomeUnknownCode"/>; the refusal's request ID is in the message.
+        /// lost answer is the cause), code OutcomeUnknown; the refusal's request ID is in the message.
         /// <c>logged</c>: true when the attempt log showed the earlier attempt, false when the client keeps no log.
         /// </summary>
         public static Ec2OperationException OutcomeUnknown(string change, string targetId, Ec2Failure refusal, bool logged, string evidence, Exception inner)
@@ -90,10 +88,18 @@ namespace Ec2Capacity
             var message = $"The outcome of the {change} of {targetId} is unknown: {earlier} ({refusal.ErrorCode}{retryId}: {refusal.Message.TrimEnd()}); "
                 + $"the change may have been applied by an earlier attempt whose answer was lost. {evidence} "
                 + $"Check with Get-CapacityReservationUsage {targetId} before repeating the command.";
-            return new Ec2OperationException(new Ec2Failure(FailureCategory.ConnectionError, OutcomeUnknownCode, message, targetId), inner);
+            return new Ec2OperationException(new Ec2Failure(ErrorCategory.ConnectionError, ErrorClassifier.OutcomeUnknownCode, message, targetId), inner);
         }
 
-        public static bool IsCode(Exception e, string code) =>
-            e is Ec2OperationException op ? op.Failure.ErrorCode == code : e is Amazon.Runtime.AmazonServiceException s && s.ErrorCode == code;
+        /// <summary>
+        /// The last attempt of a change got no answer (or a server error) and no read could show what happened: the
+        /// change may or may not have been applied. Code OutcomeUnknown, category ConnectionError; never a definite failure.
+        /// </summary>
+        public static Ec2OperationException LostAnswer(string change, string targetId, Ec2Failure lost, string evidence, Exception inner)
+        {
+            var message = $"The outcome of the {change} of {targetId} is unknown: its answer was lost ({lost.ErrorCode}: {lost.Message.TrimEnd()}), "
+                + $"so the change may or may not have been applied. {evidence}";
+            return new Ec2OperationException(new Ec2Failure(ErrorCategory.ConnectionError, ErrorClassifier.OutcomeUnknownCode, message.TrimEnd(), targetId, lost.RequestId, lost.HttpStatus), inner);
+        }
     }
 }
