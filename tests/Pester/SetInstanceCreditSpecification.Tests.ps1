@@ -97,6 +97,12 @@ Describe 'Set-InstanceCreditSpecification' {
         $names | Should -Not -Contain 'InstanceCreditSpecification.3.InstanceId'
     }
 
+    It 'says in -Verbose which instance was given more than once' {
+        $verbose = $seed.T3Micro, $seed.T3Micro | Set-InstanceCreditSpecification -CpuCredits unlimited -Verbose @demo 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        @($verbose | Where-Object Message -Like "$($seed.T3Micro) was given more than once*").Count | Should -Be 1
+    }
+
     It 'rejects a malformed instance ID per item, before any request, and sends the others' {
         $result = Invoke-Quietly { 'i-XYZ', $seed.T3Micro | Set-InstanceCreditSpecification -CpuCredits unlimited @demo }
         $result.Errors.Count | Should -Be 1
