@@ -34,8 +34,8 @@
         @{ Name = 'Update-InterruptibleCapacityAllocation'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.InterruptibleCapacityAllocation'
             Parameters = @(
                 @{ Name = 'CapacityReservationId'; Type = 'System.String'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true; Aliases = @('SourceCapacityReservationId') }
-                @{ Name = 'TargetInstanceCount'; Type = 'System.Int32?'; Position = 1; ByPropertyName = $true; Range = @(0, 1000) }
-                @{ Name = 'ZeroSizePreference'; Type = 'System.String'; ValidateSet = @('default', 'retain') }
+                @{ Name = 'TargetInstanceCount'; Type = 'System.Int32?'; Position = 1; ByPropertyName = $true; Range = @(0, 1000); MandatoryIn = @('Target') }
+                @{ Name = 'ZeroSizePreference'; Type = 'System.String'; ValidateSet = @('default', 'retain'); MandatoryIn = @('Preference') }
                 @{ Name = 'Wait'; Type = 'System.Management.Automation.SwitchParameter' }
                 @{ Name = 'WaitTimeoutSeconds'; Type = 'System.Int32'; Range = @(1, 86400) }
                 @{ Name = 'Force'; Type = 'System.Management.Automation.SwitchParameter' }

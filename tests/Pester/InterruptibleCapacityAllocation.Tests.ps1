@@ -237,10 +237,17 @@ Describe 'New-InterruptibleCapacityAllocation and Update-InterruptibleCapacityAl
             $update.parameters.ZeroSizePreference | Should -Be 'default'
         }
 
-        It 'needs -TargetInstanceCount or -ZeroSizePreference, before sending anything' {
-            $result = Invoke-Quietly { Update-InterruptibleCapacityAllocation $seed.SourceWithAllocation -Force @demo }
+        It 'needs -TargetInstanceCount or -ZeroSizePreference (its two parameter sets), before sending anything' {
+            (Get-Command Update-InterruptibleCapacityAllocation).ParameterSets.Name | Sort-Object | Should -Be @('Preference', 'Target')
+            # The test host is non-interactive: PowerShell reports the missing mandatory parameter instead of prompting.
+            { Update-InterruptibleCapacityAllocation $seed.SourceWithAllocation -Force @demo } | Should -Throw -ErrorId 'MissingMandatoryParameter,*'
+            @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 0
+        }
+
+        It 'a plan row whose count is blank, with no -ZeroSizePreference, is that row''s error: nothing to update' {
+            $result = Invoke-Quietly { [pscustomobject]@{ CapacityReservationId = $seed.SourceWithAllocation; TargetInstanceCount = '' } | Update-InterruptibleCapacityAllocation -Force @demo }
             $result.Errors.Count | Should -Be 1
-            $result.Errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'NothingToUpdate,*'
             @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 0
         }
 

@@ -106,8 +106,11 @@ Describe 'The module as PowerShell sees it' {
             $parameter = (Get-Command $Cmdlet -Module Ec2Capacity).Parameters[$Parameter]
             $parameter.Name | Should -BeExactly $Expected.Name
             Get-TypeName $parameter.ParameterType | Should -Be $Expected.Type
-            foreach ($set in $parameter.ParameterSets.Values) {
-                $set.IsMandatory | Should -Be ([bool] $Expected.Mandatory)
+            foreach ($setName in $parameter.ParameterSets.Keys) {
+                $set = $parameter.ParameterSets[$setName]
+                # Mandatory everywhere, or (MandatoryIn) only in the named parameter sets.
+                $mandatory = if ($Expected.MandatoryIn) { $setName -in $Expected.MandatoryIn } else { [bool] $Expected.Mandatory }
+                $set.IsMandatory | Should -Be $mandatory -Because "-$Parameter in set $setName"
                 $set.Position | Should -Be $(if ($null -ne $Expected.Position) { $Expected.Position } else { [int]::MinValue })
                 $set.ValueFromPipeline | Should -Be ([bool] $Expected.ByValue)
                 $set.ValueFromPipelineByPropertyName | Should -Be ([bool] $Expected.ByPropertyName)
@@ -190,7 +193,9 @@ Describe 'The module as PowerShell sees it' {
                 $entry | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) needs help"
                 ($entry.description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) needs a description"
                 $set = @($parameter.ParameterSets.Values)[0]
-                $entry.required | Should -Be ("$($set.IsMandatory)".ToLower()) -Because "-$($parameter.Name) required"
+                # Help's one "required" per parameter: mandatory in every set it belongs to (per set: the syntax check below).
+                $required = @($parameter.ParameterSets.Values | Where-Object { -not $_.IsMandatory }).Count -eq 0
+                $entry.required | Should -Be ("$required".ToLower()) -Because "-$($parameter.Name) required"
                 $position = if ($set.Position -eq [int]::MinValue) { 'named' } else { "$($set.Position)" }
                 $entry.position | Should -Be $position -Because "-$($parameter.Name) position"
                 $kinds = @(if ($set.ValueFromPipeline) { 'ByValue' }; if ($set.ValueFromPipelineByPropertyName) { 'ByPropertyName' })

@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace Ec2Capacity.Commands
 {
     /// <summary>Changes how many instances a source reservation lends, reclaims them, or sets the zero-size preference.</summary>
-    [Cmdlet(VerbsData.Update, "InterruptibleCapacityAllocation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsData.Update, "InterruptibleCapacityAllocation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Preference")]
     [OutputType(typeof(InterruptibleCapacityAllocation))]
     public sealed class UpdateInterruptibleCapacityAllocationCommand : Ec2CapacityCmdlet
     {
@@ -14,13 +14,16 @@ namespace Ec2Capacity.Commands
         [Alias("SourceCapacityReservationId")]
         public string CapacityReservationId { get; set; }
 
-        /// <summary>Instances that should stay lent, 0 to 1000 (0 reclaims everything). Optional: -ZeroSizePreference may be changed alone.</summary>
-        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        /// <summary>Instances that should stay lent, 0 to 1000 (0 reclaims everything). A blank CSV cell means not given.</summary>
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = "Target")]
+        // AllowNull: a blank cell is "not given" (the row may still change the preference), not a binding error.
+        [AllowNull]
         [WholeNumber("TargetInstanceCount", "a whole number from 0 to 1000 (a blank cell means not given)", Minimum = 0, Maximum = 1000)]
         public int? TargetInstanceCount { get; set; }
 
-        /// <summary>What happens at 0: default cancels the interruptible reservation, retain keeps it at size 0.</summary>
-        [Parameter]
+        /// <summary>What happens at 0: default cancels the interruptible reservation, retain keeps it at size 0. Alone, it is the only change.</summary>
+        [Parameter(ParameterSetName = "Target")]
+        [Parameter(Mandatory = true, ParameterSetName = "Preference")]
         [ValidateSet("default", "retain")]
         public string ZeroSizePreference { get; set; }
 
