@@ -199,8 +199,6 @@ namespace Ec2Capacity.Tests
         public static IEnumerable<object[]> BadUpdates()
         {
             yield return new object[] { Set(null), "TargetInstanceCount", "NothingToUpdate" };
-            yield return new object[] { Set(-1), "TargetInstanceCount", "ValueOutOfRange" };
-            yield return new object[] { Set(1001), "TargetInstanceCount", "ValueOutOfRange" };
             yield return new object[] { Set(1, id: "cr-0123456789abcdef"), "CapacityReservationId", "MalformedId" };
             yield return new object[] { Set(1, id: "cr-0123456789abcdef0\n"), "CapacityReservationId", "MalformedId" };
             yield return new object[] { Set(1, id: ""), "CapacityReservationId", "EmptyId" };

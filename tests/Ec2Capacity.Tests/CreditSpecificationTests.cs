@@ -358,17 +358,6 @@ namespace Ec2Capacity.Tests
             Assert.Equal(parameter, batcherError.ParamName);
         }
 
-        [Theory]
-        [InlineData(0)]
-        [InlineData(1001)]
-        public async Task Batch_size_is_checked_before_any_request(int batchSize)
-        {
-            var emulator = Start(3);
-            var e = await CapacityAssert.RejectedAsync(emulator, () => new CreditSpecificationService(emulator.Context()).ApplyAsync(Changes(3), batchSize, null, null));
-            Assert.Equal("BatchSize", e.ParamName);
-            Assert.Equal("BatchSize", Assert.Throws<InputValidationException>(() => new CreditBatcher(batchSize)).ParamName);
-        }
-
         [Fact]
         public async Task More_than_10000_instances_in_one_call_are_rejected_before_any_request()
         {

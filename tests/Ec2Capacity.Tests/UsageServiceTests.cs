@@ -116,19 +116,6 @@ namespace Ec2Capacity.Tests
             Assert.Empty(_emulator.Journal);
         }
 
-        [Theory]
-        [InlineData(0)]
-        [InlineData(-1)]
-        [InlineData(1001)]
-        [InlineData(int.MaxValue)]
-        public async Task Page_sizes_out_of_range_are_refused_before_any_request(int pageSize)
-        {
-            var e = await Assert.ThrowsAsync<InputValidationException>(() => Service().GetAsync(DemoSeed.SourceReservationId, pageSize, CancellationToken.None));
-            Assert.Equal("PageSize", e.ParamName);
-            Assert.Contains("from 1 to 1000", e.Message);
-            Assert.Empty(_emulator.Journal);
-        }
-
         [Fact]
         public async Task An_unknown_id_is_ObjectNotFound_from_EC2()
         {

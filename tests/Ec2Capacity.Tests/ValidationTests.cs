@@ -86,58 +86,6 @@ namespace Ec2Capacity.Tests
         }
 
         [Theory]
-        [InlineData(1, true)]
-        [InlineData(1000, true)]
-        [InlineData(0, false)]
-        [InlineData(-1, false)]
-        [InlineData(1001, false)]
-        [InlineData(int.MaxValue, false)]
-        [InlineData(int.MinValue, false)]
-        public void InstanceCount_is_1_to_1000(int value, bool ok)
-        {
-            if (ok) Assert.Equal(value, InputValidator.InstanceCount(value));
-            else Assert.Equal("ValueOutOfRange", Rejects(() => InputValidator.InstanceCount(value), "InstanceCount", "from 1 to 1000").ErrorId);
-        }
-
-        [Theory]
-        [InlineData(0, true)]
-        [InlineData(1000, true)]
-        [InlineData(-1, false)]
-        [InlineData(1001, false)]
-        public void TargetInstanceCount_is_0_to_1000(int value, bool ok)
-        {
-            if (ok) Assert.Equal(value, InputValidator.TargetInstanceCount(value));
-            else Rejects(() => InputValidator.TargetInstanceCount(value), "TargetInstanceCount", "from 0 to 1000");
-        }
-
-        [Theory]
-        [InlineData(1, true)]
-        [InlineData(1000, true)]
-        [InlineData(0, false)]
-        [InlineData(1001, false)]
-        [InlineData(-5, false)]
-        public void PageSize_is_1_to_1000(int value, bool ok)
-        {
-            if (ok) Assert.Equal(value, InputValidator.PageSize(value));
-            else Rejects(() => InputValidator.PageSize(value), "PageSize", "from 1 to 1000");
-        }
-
-        [Fact]
-        public void PageSize_error_can_name_the_MaxResults_alias() =>
-            Assert.Equal("MaxResults", Assert.Throws<InputValidationException>(() => InputValidator.PageSize(0, "MaxResults")).ParamName);
-
-        [Theory]
-        [InlineData(1, true)]
-        [InlineData(1000, true)]
-        [InlineData(0, false)]
-        [InlineData(1001, false)]
-        public void BatchSize_is_1_to_1000(int value, bool ok)
-        {
-            if (ok) Assert.Equal(value, InputValidator.BatchSize(value));
-            else Rejects(() => InputValidator.BatchSize(value), "BatchSize", "from 1 to 1000");
-        }
-
-        [Theory]
         [InlineData("default", "default")]
         [InlineData("retain", "retain")]
         [InlineData("RETAIN", "retain")]

@@ -126,4 +126,29 @@ Describe 'Values that must never reach the wire' {
         "$failure" | Should -BeLike "*$Parameter*"
         "$failure" | Should -BeLike "*$Accepted*"
     }
+
+    It '<Cmdlet> -<Parameter> <Value> is refused before any request, naming the parameter' -ForEach @(
+        @{ Cmdlet = 'New-InterruptibleCapacityAllocation'; Parameter = 'InstanceCount'; Value = 0 }
+        @{ Cmdlet = 'New-InterruptibleCapacityAllocation'; Parameter = 'InstanceCount'; Value = 1001 }
+        @{ Cmdlet = 'New-InterruptibleCapacityAllocation'; Parameter = 'InstanceCount'; Value = -3 }
+        @{ Cmdlet = 'Update-InterruptibleCapacityAllocation'; Parameter = 'TargetInstanceCount'; Value = -1 }
+        @{ Cmdlet = 'Update-InterruptibleCapacityAllocation'; Parameter = 'TargetInstanceCount'; Value = 1001 }
+        @{ Cmdlet = 'Get-CapacityReservationUsage'; Parameter = 'PageSize'; Value = 0 }
+        @{ Cmdlet = 'Get-CapacityReservationUsage'; Parameter = 'PageSize'; Value = 1001 }
+        @{ Cmdlet = 'Set-InstanceCreditSpecification'; Parameter = 'BatchSize'; Value = 0 }
+        @{ Cmdlet = 'Set-InstanceCreditSpecification'; Parameter = 'BatchSize'; Value = 1001 }
+    ) {
+        $keys = @{ AccessKey = $seed.AccessKeyId; SecretKey = $seed.SecretAccessKey }
+        $target = if ($Cmdlet -eq 'Set-InstanceCreditSpecification') { $seed.T3Micro } else { $seed.SourceWithAllocation }
+        $extra = switch ($Cmdlet) {
+            'New-InterruptibleCapacityAllocation' { @{} }
+            'Update-InterruptibleCapacityAllocation' { @{ Force = $true } }
+            'Set-InstanceCreditSpecification' { @{ CpuCredits = 'unlimited' } }
+            default { @{} }
+        }
+        $count = @{ $Parameter = $Value }
+        if ($Cmdlet -eq 'New-InterruptibleCapacityAllocation') { $target = $seed.Source }
+        $failure = Invoke-Refused -Call { & $Cmdlet $target @count @extra @endpoint @keys }.GetNewClosure()
+        "$failure" | Should -BeLike "*$Parameter*"
+    }
 }

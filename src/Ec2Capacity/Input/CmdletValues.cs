@@ -11,9 +11,9 @@ namespace Ec2Capacity
         /// A count as it arrives from the command line or a CSV cell. Blank (an empty cell) or null means "not given":
         /// null, never 0 (PowerShell would convert '' to 0, which for -TargetInstanceCount reclaims everything). A whole
         /// number, as a number or as text, is that number. Anything else ('two', 1.5) is refused naming the value,
-        /// never rounded nor dropped.
+        /// never rounded nor dropped; a number outside minimum..maximum is refused too. blankIsNotGiven is false for a
+        /// count that must be given (New's -InstanceCount): blank is then an error.
         /// </summary>
-        /// <param name="blankIsNotGiven">False for a count that must be given (New's -InstanceCount): blank is then an error.</param>
         public static int? WholeNumber(object value, string parameterName, string acceptedForm, bool blankIsNotGiven = true,
             int minimum = int.MinValue, int maximum = int.MaxValue)
         {

@@ -27,18 +27,6 @@ namespace Ec2Capacity
         public static string QuoteId(string value, string parameterName = "QuoteId") =>
             Identifier(value, parameterName, "crcq-", QuoteIdForm, HexLength17);
 
-        public static int InstanceCount(int value, string parameterName = "InstanceCount") =>
-            Range(value, parameterName, 1, 1000, "a whole number of instances from 1 to 1000");
-
-        public static int TargetInstanceCount(int value, string parameterName = "TargetInstanceCount") =>
-            Range(value, parameterName, 0, 1000, "a whole number of instances from 0 to 1000 (0 reclaims everything)");
-
-        public static int PageSize(int value, string parameterName = "PageSize") =>
-            Range(value, parameterName, 1, 1000, "a page size from 1 to 1000");
-
-        public static int BatchSize(int value, string parameterName = "BatchSize") =>
-            Range(value, parameterName, 1, 1000, "a batch size from 1 to 1000 instances per request");
-
         // The accepted values are the cmdlets' [ValidateSet]s (PowerShell checks them, case-insensitively); EC2 wants
         // them in lowercase.
         public static string ZeroSizePreference(string value) => Lowercase(value);
@@ -142,10 +130,5 @@ namespace Ec2Capacity
             return value;
         }
 
-        private static int Range(int value, string parameterName, int min, int max, string form)
-        {
-            if (value < min || value > max) throw new InputValidationException(parameterName, form, $"{value} is out of range.", "ValueOutOfRange");
-            return value;
-        }
     }
 }

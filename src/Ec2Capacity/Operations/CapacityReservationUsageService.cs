@@ -32,7 +32,6 @@ namespace Ec2Capacity
         public async Task<Ec2Capacity.CapacityReservationUsage> GetAsync(string capacityReservationId, int? pageSize, CancellationToken cancellationToken)
         {
             InputValidator.CapacityReservationId(capacityReservationId);
-            if (pageSize.HasValue) InputValidator.PageSize(pageSize.Value);
 
             var usage = new Ec2Capacity.CapacityReservationUsage { CapacityReservationId = capacityReservationId, Region = _context.Region };
             var accounts = new List<Ec2Capacity.InstanceUsage>();

@@ -2,7 +2,7 @@ using System;
 
 namespace Ec2Capacity
 {
-    /// <summary>One poll of <see cref="InterruptibleAllocationService.WaitAsync(string, TimeSpan, Action{AllocationProgress}, System.Threading.CancellationToken)"/>: what the source's usage said.</summary>
+    /// <summary>One poll of <see cref="InterruptibleAllocationService.WaitAsync"/>: what the source's usage said.</summary>
     internal sealed class AllocationProgress
     {
         public AllocationProgress(string sourceCapacityReservationId, string status, int? instanceCount, int? targetInstanceCount,

@@ -20,7 +20,7 @@ namespace Ec2Capacity
     /// <see cref="InputValidationException"/> for bad input; every EC2, network or cancellation failure leaves as
     /// an <see cref="Ec2OperationException"/> with a classified <see cref="Ec2Failure"/> (the caller's cancellation
     /// as OperationStopped).</para>
-    /// <para><b>A failed allocation is an error.</b> <see cref="WaitAsync(string, TimeSpan, Action{AllocationProgress}, CancellationToken)"/>
+    /// <para><b>A failed allocation is an error.</b> <see cref="WaitAsync"/>
     /// returns the settled allocation when its status is <c>active</c> or <c>canceled</c>, and throws an
     /// <see cref="AllocationFailedException"/> (an <see cref="Ec2OperationException"/>, category ResourceUnavailable,
     /// error code <c>AllocationFailed</c>, the settled object in <see cref="AllocationFailedException.Allocation"/>)
@@ -493,7 +493,7 @@ namespace Ec2Capacity
             return new CheckedCreate
             {
                 SourceId = InputValidator.CapacityReservationId(request.CapacityReservationId),
-                InstanceCount = InputValidator.InstanceCount(request.InstanceCount),
+                InstanceCount = request.InstanceCount,
                 Tags = InputValidator.Tags(request.Tags),
                 ZeroSizePreference = request.ZeroSizePreference == null ? null : InputValidator.ZeroSizePreference(request.ZeroSizePreference),
                 ClientToken = request.ClientToken != null ? InputValidator.ClientToken(request.ClientToken)
@@ -509,7 +509,7 @@ namespace Ec2Capacity
             return new UpdateAllocationRequest
             {
                 CapacityReservationId = id,
-                TargetInstanceCount = request.TargetInstanceCount.HasValue ? InputValidator.TargetInstanceCount(request.TargetInstanceCount.Value) : (int?)null,
+                TargetInstanceCount = request.TargetInstanceCount,
                 ZeroSizePreference = request.ZeroSizePreference == null ? null : InputValidator.ZeroSizePreference(request.ZeroSizePreference),
             };
         }

@@ -19,10 +19,10 @@ namespace Ec2Capacity
         private readonly Dictionary<string, string> _seen = new Dictionary<string, string>(StringComparer.Ordinal);
         private List<CreditChange> _pending;
 
-        /// <param name="batchSize">1 to 1000 instances per request (<see cref="InputValidator.BatchSize"/>).</param>
+        /// <param name="batchSize">Instances per request: -BatchSize, whose [ValidateRange] keeps it 1 to 1000.</param>
         public CreditBatcher(int batchSize = CreditSpecificationService.DefaultBatchSize)
         {
-            BatchSize = InputValidator.BatchSize(batchSize);
+            BatchSize = batchSize;
             _pending = new List<CreditChange>(Math.Min(BatchSize, 128));
         }
 

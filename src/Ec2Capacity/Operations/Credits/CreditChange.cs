@@ -38,7 +38,7 @@ namespace Ec2Capacity
         public override string ToString() => InstanceId + "=" + CpuCredits;
     }
 
-    /// <summary>Progress of <see cref="CreditSpecificationService.ApplyAsync"/> after each batch.</summary>
+    /// <summary>Progress of Set-InstanceCreditSpecification after each batch.</summary>
     internal sealed class CreditProgress
     {
         public CreditProgress(int batchNumber, int? batchCount, int instancesDone, int? instancesTotal, int succeeded, int failed)
