@@ -344,12 +344,14 @@ namespace Ec2Capacity.Tests
         }
 
         [Fact]
-        public void AWS_SHARED_CREDENTIALS_FILE_and_AWS_CONFIG_FILE_come_from_the_injected_environment()
+        public void AWS_SHARED_CREDENTIALS_FILE_comes_from_the_injected_environment_and_AWSSDK_Core_reads_its_config_beside_it()
         {
+            // Which credentials file is our order; reading it and its config file (AWS_CONFIG_FILE, else the file
+            // beside it) is AWSSDK.Core's SharedCredentialsFile, as in AWS.Tools.
             using var box = new ProfileSandbox();
             var credentials = box.File_("a/credentials-file", $"[p]\naws_access_key_id = {ProfileAk}\naws_secret_access_key = {ProfileSk}\n");
-            var config = box.File_("b/config-file", "[profile p]\nregion = me-central-1\n");
-            box.Env("AWS_SHARED_CREDENTIALS_FILE", credentials).Env("AWS_CONFIG_FILE", config);
+            box.File_("a/config", "[profile p]\nregion = me-central-1\n");
+            box.Env("AWS_SHARED_CREDENTIALS_FILE", credentials);
             var c = box.Resolve(new ConnectionOptions { ProfileName = "p" });
             Assert.Equal(ProfileAk, c.AccessKeyId);
             Assert.Equal("me-central-1", c.RegionName);

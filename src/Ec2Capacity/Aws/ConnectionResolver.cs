@@ -39,12 +39,6 @@ namespace Ec2Capacity
         public const string NoRegionMessage = "No region specified or obtained from persisted/shell defaults.";
 
         private static readonly Regex RegionPattern = new Regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$", RegexOptions.CultureInvariant);
-        private static readonly string[] SdkBuiltProfileKeys =
-        {
-            "role_arn", "credential_process", "credential_source", "source_profile", "web_identity_token_file",
-            "sso_session", "sso_start_url", "sso_account_id", "sso_role_name", "login_session",
-        };
-
         public ConnectionResolver(IEnvironmentReader environment = null)
         {
             Environment = environment ?? ProcessEnvironmentReader.Instance;
@@ -325,14 +319,15 @@ namespace Ec2Capacity
             var files = onDemand.Files;
             var label = how == "-ProfileName" ? $"profile '{name}' (-ProfileName)"
                 : how == "AWS_PROFILE" ? $"profile '{name}' (AWS_PROFILE)" : $"profile '{name}'";
-            if (files.TryGetProfile(name, out var properties))
+            if (files.TryGetProfile(name, out var profile))
             {
                 label += " in " + files.DescribeLocations();
-                properties.TryGetValue("aws_access_key_id", out var access);
-                properties.TryGetValue("aws_secret_access_key", out var secret);
-                properties.TryGetValue("aws_session_token", out var token);
-                bool sdkBuilt = false;
-                foreach (var key in SdkBuiltProfileKeys) sdkBuilt |= properties.ContainsKey(key);
+                var o = profile.Options;
+                string access = o.AccessKey, secret = o.SecretKey, token = o.Token;
+                // Role, process, web-identity and SSO profiles: AWSSDK.Core builds (and refreshes) their credentials.
+                bool sdkBuilt = IsGiven(o.RoleArn) || IsGiven(o.CredentialProcess) || IsGiven(o.CredentialSource) || IsGiven(o.SourceProfile)
+                    || IsGiven(o.WebIdentityTokenFile) || IsGiven(o.SsoSession) || IsGiven(o.SsoStartUrl) || IsGiven(o.SsoAccountId)
+                    || IsGiven(o.SsoRoleName) || IsGiven(o.LoginSession);
                 if (sdkBuilt)
                 {
                     return FromSdkProfile(name, files.CredentialsPath, label, required: true);
