@@ -1,3 +1,4 @@
+using System.Globalization;
 using System;
 using System.Collections.Generic;
 using System.Reflection;
@@ -136,8 +137,7 @@ namespace Ec2Capacity
                     if (c >= 0x20 && c <= 0x7e) continue;
                     var kind = c == '\r' || c == '\n' ? "a line break" : c < 0x20 || c == 0x7f ? "a control character" : "a non-ASCII character";
                     throw new ConnectionResolutionException(
-                        $"The {what} from {found.Source} contains {kind} at position {i + 1}, so it was not sent. AWS keys and tokens "
-                        + "are printable ASCII: check how the value was set (a pasted line break or quote, a typographic character).",
+                        string.Format(CultureInfo.InvariantCulture, Messages.UnsafeCredentialText, what, found.Source, kind, i + 1),
                         ConnectionErrorIds.InvalidCredentialText);
                 }
             }
@@ -160,13 +160,13 @@ namespace Ec2Capacity
             if (hasAccess != hasSecret)
             {
                 throw new ConnectionResolutionException(hasAccess
-                    ? "-AccessKey was given without -SecretKey. Give both (and -SessionToken for temporary credentials), or neither."
-                    : "-SecretKey was given without -AccessKey. Give both (and -SessionToken for temporary credentials), or neither.",
+                    ? Messages.AccessKeyWithoutSecretKey
+                    : Messages.SecretKeyWithoutAccessKey,
                     ConnectionErrorIds.IncompleteKeys);
             }
             if (hasToken && !hasAccess)
             {
-                throw new ConnectionResolutionException("-SessionToken was given without -AccessKey and -SecretKey. Temporary credentials need all three.",
+                throw new ConnectionResolutionException(Messages.SessionTokenWithoutKeys,
                     ConnectionErrorIds.IncompleteKeys);
             }
             if (hasAccess)
@@ -187,15 +187,13 @@ namespace Ec2Capacity
                 if (hit == null)
                 {
                     throw new ConnectionResolutionException(
-                        $"The profile '{profileName}' named by -ProfileName was not found in {files.Files.DescribeLocations()}"
-                        + (UseSdkProfileStore && Given(options.ProfileLocation) == null ? " or the AWS SDK credential store" : string.Empty)
-                        + ". Create it with Set-AWSCredential -StoreAs or 'aws configure --profile', or check -ProfileLocation.",
+                        string.Format(CultureInfo.InvariantCulture, Messages.ProfileNotFound, profileName, files.Files.DescribeLocations(), UseSdkProfileStore && Given(options.ProfileLocation) == null ? Messages.OrTheSdkCredentialStore : string.Empty),
                         ConnectionErrorIds.ProfileNotFound);
                 }
                 if (hit.Credentials == null)
                 {
                     throw new ConnectionResolutionException(
-                        $"The profile '{profileName}' named by -ProfileName has no credentials (no aws_access_key_id/aws_secret_access_key, role, SSO or process settings).",
+                        string.Format(CultureInfo.InvariantCulture, Messages.ProfileWithoutCredentials, profileName),
                         ConnectionErrorIds.InvalidProfile);
                 }
                 return hit;
@@ -240,8 +238,7 @@ namespace Ec2Capacity
                 if (hit == null)
                 {
                     throw new ConnectionResolutionException(
-                        $"The profile '{envProfile}' named by the environment variable AWS_PROFILE was not found in {files.Files.DescribeLocations()}. "
-                        + "Fix or remove AWS_PROFILE, or pass -ProfileName or -AccessKey/-SecretKey.",
+                        string.Format(CultureInfo.InvariantCulture, Messages.AwsProfileNotFound, envProfile, files.Files.DescribeLocations()),
                         ConnectionErrorIds.ProfileNotFound);
                 }
                 if (hit.Credentials != null) return hit;
@@ -282,8 +279,7 @@ namespace Ec2Capacity
             }
 
             throw new ConnectionResolutionException(
-                NoCredentialsMessage + " Tried: " + string.Join(", ", tried) + ". "
-                + "Pass -ProfileName, -AccessKey/-SecretKey or -Credential, run Set-AWSCredential, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.",
+                string.Format(CultureInfo.InvariantCulture, Messages.NoCredentials, NoCredentialsMessage, string.Join(", ", tried)),
                 ConnectionErrorIds.NoCredentials);
         }
 
@@ -300,8 +296,7 @@ namespace Ec2Capacity
             {
                 var typeName = (value is IFormattable || value is string) ? value.GetType().Name : value.GetType().FullName;
                 throw new ConnectionResolutionException(
-                    $"{parameter} holds a value of type {typeName}, which is not AWS credentials. "
-                    + "Expected an Amazon.Runtime.AWSCredentials (for example from New-AWSCredential) or the session credentials that Set-AWSCredential stores.",
+                    string.Format(CultureInfo.InvariantCulture, Messages.NotCredentials, parameter, typeName),
                     ConnectionErrorIds.InvalidCredential);
             }
             var source = parameter == "$StoredAWSCredentials" ? "$StoredAWSCredentials (AWS.Tools session" + (detail != null ? ", " + detail : string.Empty) + ")"
@@ -340,7 +335,7 @@ namespace Ec2Capacity
                 if (IsGiven(access) || IsGiven(secret))
                 {
                     throw new ConnectionResolutionException(
-                        $"The profile '{name}' in {files.DescribeLocations()} has " + (IsGiven(access) ? "aws_access_key_id but no aws_secret_access_key." : "aws_secret_access_key but no aws_access_key_id."),
+                        string.Format(CultureInfo.InvariantCulture, Messages.ProfileWithHalfAKey, name, files.DescribeLocations(), IsGiven(access) ? "aws_access_key_id" : "aws_secret_access_key", IsGiven(access) ? "aws_secret_access_key" : "aws_access_key_id"),
                         ConnectionErrorIds.InvalidProfile);
                 }
                 return new Found { Source = label };
@@ -376,8 +371,7 @@ namespace Ec2Capacity
             {
                 if (!required && failure == null) return null;
                 throw new ConnectionResolutionException(
-                    $"The {label} needs AWSSDK.Core to build its credentials (role, SSO or process settings), and that failed"
-                    + (failure != null ? ": " + failure.Message : ".") ,
+                    string.Format(CultureInfo.InvariantCulture, Messages.ProfileCredentialsUnavailable, label, failure != null ? ": " + failure.Message : "."),
                     ConnectionErrorIds.ProfileCredentialsUnavailable, failure);
             }
             // Keyed by what decides the identity, not the name: an edited role, SSO or process profile is a new client.
@@ -433,7 +427,7 @@ namespace Ec2Capacity
             }
 
             throw new ConnectionResolutionException(
-                NoRegionMessage + " Tried: " + string.Join(", ", tried) + ". Pass -Region, run Set-DefaultAWSRegion, or set AWS_REGION.",
+                string.Format(CultureInfo.InvariantCulture, Messages.NoRegion, NoRegionMessage, string.Join(", ", tried)),
                 ConnectionErrorIds.NoRegion);
         }
 
@@ -494,7 +488,7 @@ namespace Ec2Capacity
             if (string.IsNullOrEmpty(text) || !RegionPattern.IsMatch(text))
             {
                 throw new ConnectionResolutionException(
-                    $"{source}: {InputValidator.Quote(region)} is not a region name. Expected a region's system name such as us-east-1, eu-central-2, us-gov-west-1 or cn-north-1.",
+                    string.Format(CultureInfo.InvariantCulture, Messages.InvalidRegion, source, InputValidator.Quote(region)),
                     ConnectionErrorIds.InvalidRegion);
             }
             return text;
@@ -508,16 +502,16 @@ namespace Ec2Capacity
             if (string.IsNullOrEmpty(text) || !Uri.TryCreate(text, UriKind.Absolute, out var uri)
                 || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
             {
-                throw new ConnectionResolutionException($"-EndpointUrl: {InputValidator.Quote(endpointUrl)} is not of that form." + expected, ConnectionErrorIds.InvalidEndpointUrl);
+                throw new ConnectionResolutionException(string.Format(CultureInfo.InvariantCulture, Messages.EndpointUrlNotAUrl, InputValidator.Quote(endpointUrl)) + expected, ConnectionErrorIds.InvalidEndpointUrl);
             }
             if (!string.IsNullOrEmpty(uri.UserInfo))
             {
                 // Not echoed: user information may be a password.
-                throw new ConnectionResolutionException("-EndpointUrl: the URL contains user information (user:password@), which is not allowed." + expected, ConnectionErrorIds.InvalidEndpointUrl);
+                throw new ConnectionResolutionException(Messages.EndpointUrlWithUserInfo + expected, ConnectionErrorIds.InvalidEndpointUrl);
             }
             if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
             {
-                throw new ConnectionResolutionException($"-EndpointUrl: {InputValidator.Quote(endpointUrl)} has a query or fragment, which EC2 endpoints do not take." + expected, ConnectionErrorIds.InvalidEndpointUrl);
+                throw new ConnectionResolutionException(string.Format(CultureInfo.InvariantCulture, Messages.EndpointUrlWithQuery, InputValidator.Quote(endpointUrl)) + expected, ConnectionErrorIds.InvalidEndpointUrl);
             }
             return uri.AbsoluteUri;
         }
@@ -532,10 +526,11 @@ namespace Ec2Capacity
                 return new HostCredentials(new GenericContainerCredentials(), "container credentials (AWS_CONTAINER_CREDENTIALS_*)");
             }
             if (string.Equals(Given(env.GetVariable("AWS_EC2_METADATA_DISABLED")), "true", StringComparison.OrdinalIgnoreCase)) return null;
-            var instance = new InstanceProfileAWSCredentials();
-            // Proves the instance profile is there (this is the network call), so "nothing found" is reported here, not at the first request.
-            instance.GetCredentials();
-            return new HostCredentials(instance, "EC2 instance profile");
+            // Whether an instance profile is attached (instance metadata's iam/info), so "nothing found" is reported here
+            // and not at the first request; its credentials are fetched by the SDK when a request needs them.
+            var profile = Amazon.Util.EC2InstanceMetadata.IAMInstanceProfileInfo;
+            if (profile == null || string.IsNullOrEmpty(profile.InstanceProfileArn)) return null;
+            return new HostCredentials(new InstanceProfileAWSCredentials(), "EC2 instance profile");
         }
 
         /// <summary>The region from EC2 instance metadata, unless AWS_EC2_METADATA_DISABLED=true.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
@@ -106,9 +107,8 @@ namespace Ec2Capacity
                 // A list given on the command line is known in full: more than the promise is refused before any request.
                 if (bound.Value is System.Collections.ICollection list && !(bound.Value is System.Collections.IDictionary) && list.Count > MaxItemsPerCommand)
                 {
-                    var message = $"-{bound.Key}: {list.Count} values were given; one command takes at most {MaxItemsPerCommand}. Nothing was sent. "
-                        + "Split them into several commands.";
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, bound.Key), "TooManyItems", ErrorCategory.LimitsExceeded, null)
+                    var message = string.Format(CultureInfo.InvariantCulture, Messages.TooManyValues, bound.Key, list.Count, MaxItemsPerCommand);
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, bound.Key), ErrorIds.TooManyItems, ErrorCategory.LimitsExceeded, null)
                     {
                         ErrorDetails = new ErrorDetails(message),
                     });
@@ -119,7 +119,7 @@ namespace Ec2Capacity
             var verdict = ModuleInitializer.CheckBeforeCmdlet();
             if (verdict.Level == CompatibilityLevel.Fail)
             {
-                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(verdict.Message), "AwsSdkCoreConflict",
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(verdict.Message), ErrorIds.AwsSdkCoreConflict,
                     ErrorCategory.ResourceUnavailable, null));
             }
         }
@@ -137,9 +137,8 @@ namespace Ec2Capacity
         private protected bool TakeItem(string parameterName, string id)
         {
             if (++_itemsTaken <= MaxItemsPerCommand) return true;
-            var message = $"-{parameterName}: {id} is item {_itemsTaken} of this command, which takes at most {MaxItemsPerCommand}; nothing was sent for it. "
-                + "Split the input into several commands (Select-Object -First / -Skip).";
-            WriteRecordError(new ErrorRecord(new ArgumentException(message, parameterName), "TooManyItems", ErrorCategory.LimitsExceeded, id)
+            var message = string.Format(CultureInfo.InvariantCulture, Messages.TooManyItems, parameterName, id, _itemsTaken, MaxItemsPerCommand);
+            WriteRecordError(new ErrorRecord(new ArgumentException(message, parameterName), ErrorIds.TooManyItems, ErrorCategory.LimitsExceeded, id)
             {
                 ErrorDetails = new ErrorDetails(message),
             });
@@ -159,11 +158,10 @@ namespace Ec2Capacity
         /// <summary>The record's error when a value that must be given came only from our own piped object.</summary>
         private protected void WriteNotTakenFromOwnOutput(string parameterName, object target)
         {
-            var message = $"-{parameterName}: the piped object is this module's own output, whose {parameterName} describes what was, "
-                + $"so it is not used as a change. Give -{parameterName} on the command line.";
-            var record = new ErrorRecord(new ArgumentException(message, parameterName), "ValueNotTakenFromOwnOutput", ErrorCategory.InvalidArgument, target)
+            var message = string.Format(CultureInfo.InvariantCulture, Messages.NotTakenFromOwnOutput, parameterName);
+            var record = new ErrorRecord(new ArgumentException(message, parameterName), ErrorIds.ValueNotTakenFromOwnOutput, ErrorCategory.InvalidArgument, target)
             {
-                ErrorDetails = new ErrorDetails(message) { RecommendedAction = $"Add -{parameterName} <value> to the command." },
+                ErrorDetails = new ErrorDetails(message) { RecommendedAction = string.Format(CultureInfo.InvariantCulture, Messages.AddParameter, parameterName) },
             };
             WriteRecordError(record);
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
@@ -192,7 +193,7 @@ namespace Ec2Capacity.Commands
                     // Under -ErrorAction Stop this first error is the last thing written: it names the batch's other failures.
                     var others = string.Join(", ", failed.Skip(1).Select(f => f.InstanceId));
                     failure = new Ec2Failure(failure.Category, failure.ErrorCode,
-                        $"{failure.Message} The same batch also failed for {failed.Count - 1} other instance(s): {others}.", failure.TargetId, failure.RequestId, failure.HttpStatus);
+                        string.Format(CultureInfo.InvariantCulture, Messages.BatchAlsoFailed, failure.Message, failed.Count - 1, others), failure.TargetId, failure.RequestId, failure.HttpStatus);
                 }
                 WriteFailure(failure, failed[i].InstanceId);
             }

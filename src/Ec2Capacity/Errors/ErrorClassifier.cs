@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using System;
 using System.IO;
@@ -89,16 +90,16 @@ namespace Ec2Capacity
                     return new Ec2Failure(CategoryOf(service.ErrorCode, (int)service.StatusCode), service.ErrorCode,
                         service.Message, targetId, service.RequestId, (int)service.StatusCode);
                 case OperationCanceledException _ when callerCancelled:
-                    return new Ec2Failure(ErrorCategory.OperationStopped, "OperationStopped", "The operation was cancelled before it finished.", targetId);
+                    return new Ec2Failure(ErrorCategory.OperationStopped, ErrorIds.OperationStopped, Messages.OperationStopped, targetId);
                 case OperationCanceledException _:
-                    return new Ec2Failure(ErrorCategory.OperationTimeout, "RequestTimeout", "EC2 did not answer in time.", targetId);
+                    return new Ec2Failure(ErrorCategory.OperationTimeout, ErrorIds.RequestTimeout, Messages.RequestTimeout, targetId);
                 case TimeoutException timeout:
-                    return new Ec2Failure(ErrorCategory.OperationTimeout, "RequestTimeout", timeout.Message, targetId);
+                    return new Ec2Failure(ErrorCategory.OperationTimeout, ErrorIds.RequestTimeout, timeout.Message, targetId);
             }
             if (IsNetworkFailure(exception))
             {
-                return new Ec2Failure(ErrorCategory.ConnectionError, "ConnectionFailed",
-                    "The connection to EC2 failed: " + InnermostMessage(exception), targetId);
+                return new Ec2Failure(ErrorCategory.ConnectionError, ErrorIds.ConnectionFailed,
+                    string.Format(CultureInfo.InvariantCulture, Messages.ConnectionFailed, InnermostMessage(exception)), targetId);
             }
             if (exception is AmazonServiceException status)
             {

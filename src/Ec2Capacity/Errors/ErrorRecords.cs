@@ -10,6 +10,7 @@ namespace Ec2Capacity
     /// </summary>
     internal static class ErrorRecords
     {
+
         /// <summary>
         /// A non-terminating record for one target: ErrorId = EC2's code (or ours for bad input), the failure's category,
         /// TargetObject = the ID, message = EC2's message with code and request ID, and the advice for that code.

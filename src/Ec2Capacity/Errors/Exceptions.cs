@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using System;
 
@@ -19,7 +20,7 @@ namespace Ec2Capacity
     /// <summary>Bad input, caught before any request is sent. The message names the parameter and the accepted form.</summary>
     internal sealed class InputValidationException : ArgumentException
     {
-        public InputValidationException(string parameterName, string acceptedForm, string problem, string errorId = "InvalidParameterValue")
+        public InputValidationException(string parameterName, string acceptedForm, string problem, string errorId = ErrorIds.InvalidParameterValue)
             : base(Compose(parameterName, acceptedForm, problem), parameterName)
         {
             AcceptedForm = acceptedForm;
@@ -41,7 +42,7 @@ namespace Ec2Capacity
         public Ec2Failure ToFailure(string targetId = null) => new Ec2Failure(ErrorCategory.InvalidArgument, ErrorId, Message, targetId);
 
         private static string Compose(string parameterName, string acceptedForm, string problem) =>
-            $"-{parameterName}: {problem} Expected {acceptedForm}.";
+            string.Format(CultureInfo.InvariantCulture, Messages.BadInput, parameterName, problem, acceptedForm);
     }
 
     /// <summary>No credentials or no region could be found, or a named profile is missing: terminating in cmdlets.</summary>

@@ -19,14 +19,14 @@ namespace Ec2Capacity
         {
             var number = WholeNumberOrBlank(value, parameterName, acceptedForm, blankIsNotGiven);
             if (number.HasValue && (number < minimum || number > maximum))
-                throw new InputValidationException(parameterName, acceptedForm, $"{number.Value.ToString(CultureInfo.InvariantCulture)} is out of range.", "ValueOutOfRange");
+                throw new InputValidationException(parameterName, acceptedForm, string.Format(CultureInfo.InvariantCulture, Messages.NumberOutOfRange, number.Value), ErrorIds.ValueOutOfRange);
             return number;
         }
 
         private static int? WholeNumberOrBlank(object value, string parameterName, string acceptedForm, bool blankIsNotGiven)
         {
             if (!blankIsNotGiven && (value == null || value is string blank && blank.Trim().Length == 0))
-                throw new InputValidationException(parameterName, acceptedForm, "The value is blank.");
+                throw new InputValidationException(parameterName, acceptedForm, Messages.ValueBlank);
             switch (value)
             {
                 case null:
@@ -34,19 +34,19 @@ namespace Ec2Capacity
                 case string text:
                     if (text.Trim().Length == 0) return null;
                     if (int.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed)) return parsed;
-                    throw new InputValidationException(parameterName, acceptedForm, $"{InputValidator.Quote(text)} is not a whole number.");
+                    throw new InputValidationException(parameterName, acceptedForm, string.Format(CultureInfo.InvariantCulture, Messages.NotAWholeNumber, InputValidator.Quote(text)));
                 case int whole:
                     return whole;
                 case long _: case short _: case byte _: case sbyte _: case uint _: case ushort _: case ulong _:
                     var wide = Convert.ToDecimal(value, CultureInfo.InvariantCulture);
                     if (wide >= int.MinValue && wide <= int.MaxValue) return (int)wide;
-                    throw new InputValidationException(parameterName, acceptedForm, $"{wide.ToString(CultureInfo.InvariantCulture)} is out of range.");
+                    throw new InputValidationException(parameterName, acceptedForm, string.Format(CultureInfo.InvariantCulture, Messages.NumberOutOfRange, wide));
                 case double _: case float _: case decimal _:
                     var real = Convert.ToDecimal(value, CultureInfo.InvariantCulture);
                     if (decimal.Truncate(real) == real && real >= int.MinValue && real <= int.MaxValue) return (int)real;
-                    throw new InputValidationException(parameterName, acceptedForm, $"{real.ToString(CultureInfo.InvariantCulture)} is not a whole number.");
+                    throw new InputValidationException(parameterName, acceptedForm, string.Format(CultureInfo.InvariantCulture, Messages.NotAWholeNumber, real));
                 default:
-                    throw new InputValidationException(parameterName, acceptedForm, $"A value of type {value.GetType().Name} is not a whole number.");
+                    throw new InputValidationException(parameterName, acceptedForm, string.Format(CultureInfo.InvariantCulture, Messages.TypeNotAWholeNumber, value.GetType().Name));
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System;
 using System.Collections;
 using System.Collections.Generic;
@@ -14,9 +15,9 @@ namespace Ec2Capacity
         /// <summary>Most items one call takes; more is almost certainly a runaway pipeline.</summary>
         public const int MaxItemsPerCall = 10000;
 
-        public const string CapacityReservationIdForm = "a Capacity Reservation ID: 'cr-' followed by 17 lowercase hexadecimal characters, such as cr-0123456789abcdef0";
-        public const string InstanceIdForm = "an instance ID: 'i-' followed by 8 or 17 lowercase hexadecimal characters, such as i-0123456789abcdef0";
-        public const string QuoteIdForm = "a cancellation quote ID: 'crcq-' followed by 17 lowercase hexadecimal characters";
+        public static string CapacityReservationIdForm => Messages.CapacityReservationIdForm;
+        public static string InstanceIdForm => Messages.InstanceIdForm;
+        public static string QuoteIdForm => Messages.QuoteIdForm;
 
         public static string CapacityReservationId(string value, string parameterName = "CapacityReservationId") =>
             Identifier(value, parameterName, "cr-", CapacityReservationIdForm, HexLength17);
@@ -40,12 +41,12 @@ namespace Ec2Capacity
         /// <summary>An idempotency token: 1 to 64 printable ASCII characters.</summary>
         public static string ClientToken(string value, string parameterName = "ClientToken")
         {
-            const string form = "an idempotency token of 1 to 64 printable ASCII characters";
-            if (value == null || value.Length == 0) throw new InputValidationException(parameterName, form, "The value is empty.");
-            if (value.Length > 64) throw new InputValidationException(parameterName, form, $"The value is {value.Length} characters long.");
+            var form = Messages.ClientTokenForm;
+            if (value == null || value.Length == 0) throw new InputValidationException(parameterName, form, Messages.ValueEmpty);
+            if (value.Length > 64) throw new InputValidationException(parameterName, form, string.Format(CultureInfo.InvariantCulture, Messages.ValueLength, value.Length));
             foreach (char c in value)
             {
-                if (c < 0x21 || c > 0x7e) throw new InputValidationException(parameterName, form, $"The value {Quote(value)} contains a character outside printable ASCII.");
+                if (c < 0x21 || c > 0x7e) throw new InputValidationException(parameterName, form, string.Format(CultureInfo.InvariantCulture, Messages.ValueNotPrintableAscii, Quote(value)));
             }
             return value;
         }
@@ -53,26 +54,26 @@ namespace Ec2Capacity
         /// <summary>Checks tags (a PowerShell hashtable or any dictionary) and returns them as ordered pairs.</summary>
         public static IReadOnlyList<KeyValuePair<string, string>> Tags(IDictionary tags, string parameterName = "Tag")
         {
-            const string form = "a hashtable of tags: keys of 1 to 127 characters not starting with 'aws:', values of at most 256 characters, at most 50 tags";
+            var form = Messages.TagForm;
             var result = new List<KeyValuePair<string, string>>();
             if (tags == null) return result;
-            if (tags.Count > 50) throw new InputValidationException(parameterName, form, $"{tags.Count} tags were given.");
+            if (tags.Count > 50) throw new InputValidationException(parameterName, form, string.Format(CultureInfo.InvariantCulture, Messages.TooManyTags, tags.Count));
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (DictionaryEntry entry in tags)
             {
                 var key = entry.Key as string ?? entry.Key?.ToString();
-                if (string.IsNullOrWhiteSpace(key)) throw new InputValidationException(parameterName, form, "A tag key is empty.");
-                if (key.Length > 127) throw new InputValidationException(parameterName, form, $"The tag key {Quote(key)} is {key.Length} characters long.");
-                if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase)) throw new InputValidationException(parameterName, form, $"The tag key {Quote(key)} uses the reserved prefix 'aws:'.");
-                if (!seen.Add(key)) throw new InputValidationException(parameterName, form, $"The tag key {Quote(key)} appears twice.");
+                if (string.IsNullOrWhiteSpace(key)) throw new InputValidationException(parameterName, form, Messages.TagKeyEmpty);
+                if (key.Length > 127) throw new InputValidationException(parameterName, form, string.Format(CultureInfo.InvariantCulture, Messages.TagKeyLength, Quote(key), key.Length));
+                if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase)) throw new InputValidationException(parameterName, form, string.Format(CultureInfo.InvariantCulture, Messages.TagKeyReserved, Quote(key)));
+                if (!seen.Add(key)) throw new InputValidationException(parameterName, form, string.Format(CultureInfo.InvariantCulture, Messages.TagKeyTwice, Quote(key)));
                 var raw = entry.Value;
                 if (raw != null && raw.GetType().FullName == "System.Management.Automation.PSObject")
                     raw = raw.GetType().GetProperty("BaseObject")?.GetValue(raw, null) ?? raw;
                 // A list or a nested hashtable would be sent as its type name (System.Object[]): refuse it instead.
                 if (raw is IEnumerable && !(raw is string))
-                    throw new InputValidationException(parameterName, form, $"The value of tag {Quote(key)} is a {raw.GetType().Name}; a tag value is one string or number.");
+                    throw new InputValidationException(parameterName, form, string.Format(CultureInfo.InvariantCulture, Messages.TagValueNotScalar, Quote(key), raw.GetType().Name));
                 var value = raw?.ToString() ?? string.Empty;
-                if (value.Length > 256) throw new InputValidationException(parameterName, form, $"The value of tag {Quote(key)} is {value.Length} characters long.");
+                if (value.Length > 256) throw new InputValidationException(parameterName, form, string.Format(CultureInfo.InvariantCulture, Messages.TagValueLength, Quote(key), value.Length));
                 result.Add(new KeyValuePair<string, string>(key, value));
             }
             return result;
@@ -83,8 +84,8 @@ namespace Ec2Capacity
         {
             if (targetInstanceCount == null && string.IsNullOrEmpty(zeroSizePreference))
             {
-                throw new InputValidationException("TargetInstanceCount", "-TargetInstanceCount (0 to 1000), -ZeroSizePreference (default or retain), or both",
-                    "Nothing to update: neither -TargetInstanceCount nor -ZeroSizePreference was given.", "NothingToUpdate");
+                throw new InputValidationException("TargetInstanceCount", Messages.NothingToUpdateForm,
+                    Messages.NothingToUpdate, ErrorIds.NothingToUpdate);
             }
         }
 
@@ -113,8 +114,8 @@ namespace Ec2Capacity
 
         private static string Identifier(string value, string parameterName, string prefix, string form, int[] hexLengths)
         {
-            if (value == null) throw new InputValidationException(parameterName, form, "The value is null.", "NullId");
-            if (value.Trim().Length == 0) throw new InputValidationException(parameterName, form, "The value is empty.", "EmptyId");
+            if (value == null) throw new InputValidationException(parameterName, form, Messages.ValueNull, ErrorIds.NullId);
+            if (value.Trim().Length == 0) throw new InputValidationException(parameterName, form, Messages.ValueEmpty, ErrorIds.EmptyId);
             bool ok = value.StartsWith(prefix, StringComparison.Ordinal);
             if (ok)
             {
@@ -126,7 +127,7 @@ namespace Ec2Capacity
                     ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
                 }
             }
-            if (!ok) throw new InputValidationException(parameterName, form, $"{Quote(value)} is not of that form.", "MalformedId");
+            if (!ok) throw new InputValidationException(parameterName, form, string.Format(CultureInfo.InvariantCulture, Messages.IdMalformed, Quote(value)), ErrorIds.MalformedId);
             return value;
         }
 

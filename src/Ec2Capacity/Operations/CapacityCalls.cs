@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using System;
 using System.Threading;
@@ -81,13 +82,10 @@ namespace Ec2Capacity
         /// </summary>
         public static Ec2OperationException OutcomeUnknown(string change, string targetId, Ec2Failure refusal, bool logged, string evidence, Exception inner)
         {
-            var retryId = string.IsNullOrEmpty(refusal.RequestId) ? string.Empty : $", request ID {refusal.RequestId}";
-            var earlier = logged
-                ? "an earlier attempt of this request got no answer (connection dropped, timed out or a server error) and EC2 refused the SDK's retry"
-                : "this client keeps no attempt log, so an SDK retry after a lost answer cannot be told apart from a genuine refusal, and EC2 answered";
-            var message = $"The outcome of the {change} of {targetId} is unknown: {earlier} ({refusal.ErrorCode}{retryId}: {refusal.Message.TrimEnd()}); "
-                + $"the change may have been applied by an earlier attempt whose answer was lost. {evidence} "
-                + $"Check with Get-CapacityReservationUsage {targetId} before repeating the command.";
+            var retryId = string.IsNullOrEmpty(refusal.RequestId) ? string.Empty : string.Format(CultureInfo.InvariantCulture, Messages.RequestIdSuffix, refusal.RequestId);
+            var earlier = logged ? Messages.RetryRefusedAfterLostAnswer
+                : Messages.RetryRefusedWithoutLog;
+            var message = string.Format(CultureInfo.InvariantCulture, Messages.OutcomeUnknownAfterRefusal, change, targetId, earlier, refusal.ErrorCode, retryId, refusal.Message.TrimEnd(), evidence);
             return new Ec2OperationException(new Ec2Failure(ErrorCategory.ConnectionError, ErrorClassifier.OutcomeUnknownCode, message, targetId), inner);
         }
 
@@ -97,8 +95,7 @@ namespace Ec2Capacity
         /// </summary>
         public static Ec2OperationException LostAnswer(string change, string targetId, Ec2Failure lost, string evidence, Exception inner)
         {
-            var message = $"The outcome of the {change} of {targetId} is unknown: its answer was lost ({lost.ErrorCode}: {lost.Message.TrimEnd()}), "
-                + $"so the change may or may not have been applied. {evidence}";
+            var message = string.Format(CultureInfo.InvariantCulture, Messages.OutcomeUnknownAnswerLost, change, targetId, lost.ErrorCode, lost.Message.TrimEnd(), evidence);
             return new Ec2OperationException(new Ec2Failure(ErrorCategory.ConnectionError, ErrorClassifier.OutcomeUnknownCode, message.TrimEnd(), targetId, lost.RequestId, lost.HttpStatus), inner);
         }
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using System;
 using System.Threading;
@@ -86,8 +87,8 @@ namespace Ec2Capacity
             }
             if (response.Return == false)
             {
-                throw new Ec2OperationException(new Ec2Failure(ErrorCategory.InvalidResult, "CancelNotConfirmed",
-                    $"EC2 answered the cancellation of {id} with false and no error.", id,
+                throw new Ec2OperationException(new Ec2Failure(ErrorCategory.InvalidResult, ErrorIds.CancelNotConfirmed,
+                    string.Format(CultureInfo.InvariantCulture, Messages.CancelNotConfirmed, id), id,
                     response.ResponseMetadata?.RequestId, (int)response.HttpStatusCode));
             }
             return Result(id);
@@ -181,7 +182,7 @@ namespace Ec2Capacity
                 var usage = await CapacityCalls.SendAsync(t => CapacityCalls.ReadUsageAsync(_context.Client, id, t), id, cancellationToken).ConfigureAwait(false);
                 var state = usage.State?.Value;
                 return state == null
-                    ? (null, new Ec2Failure(ErrorCategory.InvalidResult, "StateMissing", $"EC2's usage answer for {id} has no state.", id))
+                    ? (null, new Ec2Failure(ErrorCategory.InvalidResult, ErrorIds.StateMissing, string.Format(CultureInfo.InvariantCulture, Messages.StateMissing, id), id))
                     : (state, null);
             }
             catch (Ec2OperationException e) when (!cancellationToken.IsCancellationRequested)

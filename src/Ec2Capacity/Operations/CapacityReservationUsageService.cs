@@ -56,14 +56,14 @@ namespace Ec2Capacity
                 nextToken = string.IsNullOrEmpty(response.NextToken) ? null : response.NextToken;
                 if (nextToken != null && !tokens.Add(nextToken))
                 {
-                    throw new Ec2OperationException(new Ec2Failure(ErrorCategory.InvalidResult, "NextTokenLoop",
-                        $"EC2 returned the same NextToken twice while paging the usage of {capacityReservationId}; stopped after {page} pages instead of looping.",
+                    throw new Ec2OperationException(new Ec2Failure(ErrorCategory.InvalidResult, ErrorIds.NextTokenLoop,
+                        string.Format(CultureInfo.InvariantCulture, Messages.NextTokenLoop, capacityReservationId, page),
                         capacityReservationId));
                 }
                 if (nextToken != null && page >= MaxPages)
                 {
-                    throw new Ec2OperationException(new Ec2Failure(ErrorCategory.InvalidResult, "TooManyPages",
-                        $"The usage of {capacityReservationId} did not end after {MaxPages} pages; stopped.", capacityReservationId));
+                    throw new Ec2OperationException(new Ec2Failure(ErrorCategory.InvalidResult, ErrorIds.TooManyPages,
+                        string.Format(CultureInfo.InvariantCulture, Messages.TooManyPages, capacityReservationId, MaxPages), capacityReservationId));
                 }
             }
             while (nextToken != null);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using System;
 using System.Threading;
@@ -69,8 +70,8 @@ namespace Ec2Capacity
                 return From(ErrorClassifier.Classify(e, targetId));
             }
             // A 2xx answer to a DryRun means the endpoint ignored DryRun: never report that as allowed.
-            return From(new Ec2Failure(ErrorCategory.InvalidResult, "DryRunIgnored",
-                "The endpoint answered a DryRun request as if it were real; its verdict cannot be trusted.", targetId));
+            return From(new Ec2Failure(ErrorCategory.InvalidResult, ErrorIds.DryRunIgnored,
+                Messages.DryRunIgnored, targetId));
         }
     }
 }

@@ -230,7 +230,7 @@ namespace Ec2Capacity
         {
             if (timeout <= TimeSpan.Zero)
             {
-                throw new InputValidationException("WaitTimeoutSeconds", "a number of seconds from 1 to 86400", $"{timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} seconds is not a positive time limit.", "ValueOutOfRange");
+                throw new InputValidationException("WaitTimeoutSeconds", Messages.WaitTimeoutForm, string.Format(CultureInfo.InvariantCulture, Messages.WaitTimeoutNotPositive, timeout.TotalSeconds), ErrorIds.ValueOutOfRange);
             }
         }
 
@@ -334,10 +334,10 @@ namespace Ec2Capacity
 
         private static Ec2OperationException Timeout(string id, TimeSpan timeout, string lastStatus, Ec2Failure lastReadFailure)
         {
-            var seen = lastStatus == null ? "EC2 had not reported an interruptible allocation on it" : $"its last status was '{lastStatus}'";
-            var read = lastReadFailure == null ? string.Empty : $" The last usage read failed: {lastReadFailure.ErrorCode}.";
-            return new Ec2OperationException(new Ec2Failure(ErrorCategory.OperationTimeout, "WaitTimeout",
-                $"The interruptible allocation of {id} did not settle within {FormatSeconds(timeout)}; {seen}.{read} It may still settle: check it with Get-CapacityReservationUsage {id}.", id));
+            var seen = lastStatus == null ? Messages.WaitNoAllocationSeen : string.Format(CultureInfo.InvariantCulture, Messages.WaitLastStatus, lastStatus);
+            var read = lastReadFailure == null ? string.Empty : string.Format(CultureInfo.InvariantCulture, Messages.WaitLastReadFailed, lastReadFailure.ErrorCode);
+            return new Ec2OperationException(new Ec2Failure(ErrorCategory.OperationTimeout, ErrorIds.WaitTimeout,
+                string.Format(CultureInfo.InvariantCulture, Messages.WaitTimeout, id, FormatSeconds(timeout), seen, read), id));
         }
 
         private static string FormatSeconds(TimeSpan timeout) =>
@@ -528,8 +528,8 @@ namespace Ec2Capacity
     internal sealed class AllocationFailedException : Ec2OperationException
     {
         public AllocationFailedException(InterruptibleCapacityAllocation allocation)
-            : base(new Ec2Failure(ErrorCategory.ResourceUnavailable, "AllocationFailed",
-                $"The interruptible allocation of {allocation?.SourceCapacityReservationId} ended in status 'failed' ({allocation?.InstanceCount ?? 0} of {allocation?.TargetInstanceCount ?? 0} instances lent).",
+            : base(new Ec2Failure(ErrorCategory.ResourceUnavailable, ErrorIds.AllocationFailed,
+                string.Format(CultureInfo.InvariantCulture, Messages.AllocationFailed, allocation?.SourceCapacityReservationId, allocation?.InstanceCount ?? 0, allocation?.TargetInstanceCount ?? 0),
                 allocation?.SourceCapacityReservationId))
         {
             Allocation = allocation;

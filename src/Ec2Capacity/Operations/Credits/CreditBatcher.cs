@@ -1,3 +1,4 @@
+using System.Globalization;
 using System;
 using System.Collections.Generic;
 
@@ -50,8 +51,8 @@ namespace Ec2Capacity
                     DuplicatesDropped++;
                     return null;
                 }
-                throw new InputValidationException("CpuCredits", "one credit option per instance in one command",
-                    $"{item.InstanceId} was already given with '{first}'; the later '{item.CpuCredits}' is not applied.", "ConflictingCpuCredits");
+                throw new InputValidationException("CpuCredits", Messages.OneCpuCreditsPerInstance,
+                    string.Format(CultureInfo.InvariantCulture, Messages.ConflictingCpuCredits, item.InstanceId, first, item.CpuCredits), ErrorIds.ConflictingCpuCredits);
             }
             _seen.Add(item.InstanceId, item.CpuCredits);
             Accepted++;

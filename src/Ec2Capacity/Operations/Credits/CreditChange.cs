@@ -1,3 +1,4 @@
+using System.Globalization;
 using System;
 
 namespace Ec2Capacity
@@ -22,12 +23,12 @@ namespace Ec2Capacity
         /// </summary>
         public static CreditChange Validate(CreditChange change)
         {
-            if (change == null) throw new InputValidationException("InstanceId", InputValidator.InstanceIdForm, "The value is null.", "NullId");
+            if (change == null) throw new InputValidationException("InstanceId", InputValidator.InstanceIdForm, Messages.ValueNull, ErrorIds.NullId);
             var id = InputValidator.InstanceId(change.InstanceId);
             if (string.IsNullOrWhiteSpace(change.CpuCredits))
             {
-                throw new InputValidationException("CpuCredits", "one of 'standard', 'unlimited'",
-                    $"No credit option was given for {id}: pass -CpuCredits or pipe objects that have a CpuCredits property.", "MissingCpuCredits");
+                throw new InputValidationException("CpuCredits", Messages.CpuCreditsForm,
+                    string.Format(CultureInfo.InvariantCulture, Messages.NoCpuCredits, id), ErrorIds.MissingCpuCredits);
             }
             var credits = InputValidator.CpuCredits(change.CpuCredits);
             return ReferenceEquals(credits, change.CpuCredits) || string.Equals(credits, change.CpuCredits, StringComparison.Ordinal)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using System;
 using System.Collections.Generic;
@@ -160,8 +161,8 @@ namespace Ec2Capacity
                 }
                 else
                 {
-                    results.Add(Failed(item, new Ec2Failure(ErrorCategory.InvalidResult, "MissingFromAnswer",
-                        $"EC2's answer listed {item.InstanceId} as neither changed nor failed; its credit option is unknown.", item.InstanceId, requestId, 200)));
+                    results.Add(Failed(item, new Ec2Failure(ErrorCategory.InvalidResult, ErrorIds.MissingFromAnswer,
+                        string.Format(CultureInfo.InvariantCulture, Messages.MissingFromAnswer, item.InstanceId), item.InstanceId, requestId, 200)));
                 }
             }
             return results;
@@ -192,11 +193,11 @@ namespace Ec2Capacity
             if (batch == null || batch.Count == 0)
             {
                 if (batch != null && allowEmpty) return Array.Empty<CreditChange>();
-                throw new InputValidationException("InstanceId", InputValidator.InstanceIdForm, "No instance was given.", "NullId");
+                throw new InputValidationException("InstanceId", InputValidator.InstanceIdForm, Messages.NoInstance, ErrorIds.NullId);
             }
             if (batch.Count > 1000)
             {
-                throw new InputValidationException("BatchSize", "a batch size from 1 to 1000 instances per request", $"A batch of {batch.Count} instances was given.", "ValueOutOfRange");
+                throw new InputValidationException("BatchSize", Messages.BatchSizeForm, string.Format(CultureInfo.InvariantCulture, Messages.BatchTooLarge, batch.Count), ErrorIds.ValueOutOfRange);
             }
             // The batcher validates, normalises and drops duplicates (a conflicting one throws) exactly as for a pipeline.
             var batcher = new CreditBatcher(1000);
