@@ -10,8 +10,8 @@ namespace Ec2Capacity
 {
     /// <summary>
     /// The shared part of every Ec2Capacity cmdlet: the common AWS parameters (names and aliases as in AWS.Tools),
-    /// connection resolution per pipeline object, Ctrl+C cancellation, the -WhatIf → EC2 DryRun path, -Force, and
-    /// the conversion of engine failures into ErrorRecords. Everything that decides lives in the engine.
+    /// one connection per pipeline record, Ctrl+C cancellation, the confirmation flow (ShouldProcess, ShouldContinue,
+    /// -WhatIf as an EC2 DryRun), and the one way record errors are written.
     /// </summary>
     public abstract class Ec2CapacityCmdlet : PSCmdlet, IDisposable
     {
@@ -22,10 +22,7 @@ namespace Ec2Capacity
 
         #region Common AWS parameters
 
-        /// <summary>
-        /// <para type="description">The AWS region to send requests to (us-east-1 …). Binds by property name, so the objects
-        /// this module writes carry their region along a pipeline.</para>
-        /// </summary>
+        /// <summary>The AWS region to send requests to (us-east-1 …); binds by property name, so our objects carry their region along a pipeline.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("RegionToCall")]
         [ArgumentCompleter(typeof(RegionCompleter))]
@@ -80,7 +77,7 @@ namespace Ec2Capacity
 
         #endregion
 
-        /// <summary>Cancelled by Ctrl+C (StopProcessing); every engine call gets it.</summary>
+        /// <summary>Cancelled by Ctrl+C (StopProcessing); every operation gets it.</summary>
         private protected CancellationToken CancellationToken
         {
             get
@@ -258,10 +255,10 @@ namespace Ec2Capacity
 
         #endregion
 
-        #region Running engine calls
+        #region Running operations
 
         /// <summary>
-        /// Runs an engine call on the thread pool while this (the pipeline) thread pumps what it posts: -Verbose,
+        /// Runs an operation on the thread pool while this (the pipeline) thread pumps what it posts: -Verbose,
         /// warnings and debug text are written here, where PowerShell's Write* methods work. Ctrl+C cancels the call.
         /// Returns the call's result; its exceptions propagate unchanged.
         /// </summary>
@@ -408,7 +405,7 @@ namespace Ec2Capacity
 
         #region Errors
 
-        /// <summary>True for the exceptions the engine uses for per-target failures (bad input, EC2, network, timeout, stop).</summary>
+        /// <summary>True for the exceptions the operations use for per-target failures (bad input, EC2, network, timeout, stop).</summary>
         private protected static bool IsEngineFailure(Exception e) =>
             e is Ec2OperationException || e is InputValidationException || e is OperationCanceledException;
 
@@ -453,7 +450,7 @@ namespace Ec2Capacity
         #endregion
 
         /// <summary>
-        /// -Wait of New- and Update-InterruptibleCapacityAllocation: polls through the engine's waiter and shows its
+        /// -Wait of New- and Update-InterruptibleCapacityAllocation: polls through the allocation waiter and shows its
         /// progress until the allocation settles; the completed progress record is written unless the user stopped.
         /// </summary>
         private protected InterruptibleCapacityAllocation WaitForAllocation(InterruptibleAllocationService service, InterruptibleCapacityAllocation started,
@@ -475,7 +472,7 @@ namespace Ec2Capacity
             }
         }
 
-        /// <summary>PowerShell hands variables and some parameter values over wrapped in a PSObject; the engine wants the object itself.</summary>
+        /// <summary>PowerShell hands variables and some parameter values over wrapped in a PSObject; the operations want the object itself.</summary>
         private protected static object Unwrap(object value) => value is PSObject wrapped ? wrapped.BaseObject : value;
     }
 }

@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 namespace Ec2Capacity
 {
     /// <summary>
-    /// Runs an async engine call from a synchronous caller (a cmdlet's ProcessRecord) and hands every message the call
+    /// Runs an async operation from a synchronous caller (a cmdlet's ProcessRecord) and hands every message the call
     /// posts (progress records, verbose lines) to the caller on the caller's own thread, because
     /// PowerShell's Write* methods work only on the pipeline thread. The work runs on the thread pool; the calling
     /// thread waits and pumps messages until the work ends, then returns its result or rethrows its exception as it
