@@ -148,10 +148,13 @@ Describe 'Confirmation' {
                     Update-InterruptibleCapacityAllocation -TargetInstanceCount 0 -Force @demo
             }
             $run.Errors | Should -BeNullOrEmpty
-            (Get-Actions GetCapacityReservationUsage).Count | Should -Be 1
+            # The Get's own read comes first, for real (Update's -WhatIf plan reads the usage again after its DryRun).
+            $first = @(Get-EmulatorJournal -Emulator $emulator)[0]
+            $first.action | Should -Be 'GetCapacityReservationUsage'
+            $first.dryRun | Should -BeFalse
             (Get-Actions UpdateInterruptibleCapacityReservationAllocation -DryRun).Count | Should -Be 1
             Get-Actions UpdateInterruptibleCapacityReservationAllocation | Should -BeNullOrEmpty
-            $run.Lines | Should -Contain "What if: $($seed.SourceWithAllocation): EC2 DryRun: allowed (the request would have succeeded)"
+            ($run.Lines -join "`n") | Should -BeLike "*What if: $($seed.SourceWithAllocation): EC2 DryRun: allowed (the request would have succeeded). Plan: reclaims 4 of 4 lent instances*"
             $run.Lines[0] | Should -BeLike "What if: Reclaim every instance of the interruptible allocation of $($seed.SourceWithAllocation)*"
         }
 

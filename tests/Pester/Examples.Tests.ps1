@@ -486,8 +486,9 @@ Describe 'Reclaim-InterruptibleCapacity.ps1 against the emulator' {
         $updates = Get-JournalEntry -Emulator $emulator -Action 'UpdateInterruptibleCapacityReservationAllocation'
         $updates.Count | Should -Be 2
         @($updates | Where-Object { -not $_.dryRun }).Count | Should -Be 0
-        # One read per source, no polling.
-        (Get-JournalEntry -Emulator $emulator -Action 'GetCapacityReservationUsage').Count | Should -Be 3
+        # One read per source by the runbook, no polling; each of the 2 previewed reclaims adds -WhatIf's plan reads
+        # (its source, and its interruptible reservation to count what runs there).
+        (Get-JournalEntry -Emulator $emulator -Action 'GetCapacityReservationUsage').Count | Should -Be (3 + 2 * 2)
     }
 
     It 'takes piped usage of an interruptible reservation and reclaims through its source' {

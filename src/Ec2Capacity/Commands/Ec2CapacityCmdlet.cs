@@ -354,14 +354,38 @@ namespace Ec2Capacity
             MyInvocation.BoundParameters.TryGetValue("Confirm", out var bound) && Unwrap(bound) is SwitchParameter confirm && !confirm.IsPresent;
 
         /// <summary>
-        /// The -WhatIf path after PowerShell printed the change: exactly one DryRun request, EC2's verdict as a second
-        /// "What if:" line, and a non-terminating error when EC2 denied or refused it (so <c>-WhatIf -ErrorAction Stop</c>
-        /// stops a runbook that lacks the permission). Outputs no object.
+        /// The -WhatIf path after PowerShell printed the change: exactly one DryRun request, and with a plan one read of the
+        /// target's usage; EC2's verdict and the plan as a second "What if:" line, and a non-terminating error when EC2
+        /// denied or refused it or the plan would fail (so <c>-WhatIf -ErrorAction Stop</c> stops a runbook that would
+        /// fail). Outputs no object.
         /// </summary>
-        private protected void Preview(string targetId, Func<CancellationToken, Task<DryRunVerdict>> dryRun)
+        private protected void Preview(string targetId, Func<CancellationToken, Task<DryRunVerdict>> dryRun, Func<CancellationToken, Task<PlanVerdict>> plan = null)
         {
             var verdict = GetDryRunVerdict(targetId, dryRun);
-            if (verdict != null) WriteVerdict(targetId, verdict, WhatIfText.Verdict(targetId, verdict));
+            if (verdict == null) return;
+            // DryRun checks permissions and parameters; the plan reads the state once and says what it decides.
+            var predicted = plan == null ? null : PredictPlan(targetId, plan);
+            WriteVerdict(targetId, verdict, WhatIfText.Verdict(targetId, verdict) + (predicted == null ? string.Empty : ". " + predicted.Text));
+            if (predicted != null && predicted.Fails)
+            {
+                var message = string.Format(CultureInfo.InvariantCulture, Messages.PlanWouldFail, targetId, predicted.Text);
+                WriteRecordError(new ErrorRecord(new InvalidOperationException(message), ErrorIds.PlanWouldFail, ErrorCategory.InvalidOperation, targetId)
+                {
+                    ErrorDetails = new ErrorDetails(message),
+                });
+            }
+        }
+
+        private PlanVerdict PredictPlan(string targetId, Func<CancellationToken, Task<PlanVerdict>> plan)
+        {
+            try
+            {
+                return Run(plan);
+            }
+            catch (Exception e) when (IsEngineFailure(e))
+            {
+                return PlanVerdict.NotChecked(ClassifyOrStop(e, targetId).ErrorCode);
+            }
         }
 
         /// <summary>

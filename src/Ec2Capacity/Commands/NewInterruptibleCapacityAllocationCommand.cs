@@ -71,7 +71,7 @@ namespace Ec2Capacity.Commands
                 switch (AskToProcess(WhatIfText.NewAllocation(request), WhatIfText.NewAllocation(request) + "?"))
                 {
                     case Answer.Preview:
-                        Preview(id, ct => service.DryRunCreateAsync(request, ct));
+                        Preview(id, ct => service.DryRunCreateAsync(request, ct), ct => PlanPrediction.ForCreateAsync(context.Client, request, ct));
                         return;
                     case Answer.Skip:
                         return;

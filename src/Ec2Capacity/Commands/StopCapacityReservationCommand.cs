@@ -50,7 +50,7 @@ namespace Ec2Capacity.Commands
                     switch (AskToProcess(action, action + "?", ConfirmationText.CancelReservationCaption))
                     {
                         case Answer.Preview:
-                            Preview(id, ct => service.DryRunAsync(request, ct));
+                            Preview(id, ct => service.DryRunAsync(request, ct), ct => PlanPrediction.ForCancelAsync(context.Client, request, ct));
                             continue;
                         case Answer.Skip:
                             continue;

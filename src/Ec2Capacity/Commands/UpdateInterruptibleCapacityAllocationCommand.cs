@@ -70,7 +70,7 @@ namespace Ec2Capacity.Commands
                 switch (AskToProcess(WhatIfText.UpdateAllocationAction(request), ConfirmationText.UpdateAllocation(request), ConfirmationText.UpdateAllocationCaption))
                 {
                     case Answer.Preview:
-                        Preview(id, ct => service.DryRunUpdateAsync(request, ct));
+                        Preview(id, ct => service.DryRunUpdateAsync(request, ct), ct => PlanPrediction.ForUpdateAsync(context.Client, request, ct));
                         return;
                     case Answer.Skip:
                         return;

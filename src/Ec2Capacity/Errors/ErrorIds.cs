@@ -28,5 +28,6 @@ namespace Ec2Capacity
         public const string RequestTimeout = "RequestTimeout";
         public const string ConnectionFailed = "ConnectionFailed";
         public const string WaitTimeout = "WaitTimeout";
+        public const string PlanWouldFail = "PlanWouldFail";
     }
 }
