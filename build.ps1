@@ -13,6 +13,7 @@
       Pester   Only the Pester suites, in the PowerShell that runs this script (for Windows PowerShell 5.1, say);
                needs a build first (-Task Build or -Task Test).
       Package  A clean copy of the module in out/Ec2Capacity/<version>/, ready for Publish-Module.
+      Docs     Writes docs/cmdlets/<Name>.md for each cmdlet from the MAML help (the pages the cmdlets' HelpUri names).
       Demo     Starts the EC2 emulator with its demo seed, imports the module, runs a short pipeline against it and
                stops the emulator.
       Shell    An interactive pwsh with the module imported and the emulator running; $emu is the connection splat.
@@ -31,7 +32,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'Demo', 'Shell')]
+    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'Docs', 'Demo', 'Shell')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -205,6 +206,19 @@ Write-Host "Type 'exit' to leave; the emulator stops then."
     }
 }
 
+function Invoke-Docs {
+    if (-not $NoBuild) { Invoke-Build }
+    . (Join-Path $root 'module/help/ConvertTo-HelpMarkdown.ps1')
+    Import-Module (Join-Path $root 'Ec2Capacity.psd1') -Force
+    $folder = Join-Path $root 'docs/cmdlets'
+    $null = New-Item -ItemType Directory -Path $folder -Force
+    foreach ($command in Get-Command -Module Ec2Capacity -CommandType Cmdlet) {
+        $path = Join-Path $folder "$($command.Name).md"
+        [System.IO.File]::WriteAllText($path, (ConvertTo-HelpMarkdown -Name $command.Name), [System.Text.UTF8Encoding]::new($false))
+        Write-Host "wrote $path"
+    }
+}
+
 Push-Location $root
 try {
     switch ($Task) {
@@ -212,6 +226,7 @@ try {
         'Test' { Invoke-Test }
         'Pester' { Invoke-PesterHere }
         'Package' { Invoke-Package }
+        'Docs' { Invoke-Docs }
         'Demo' { Invoke-Demo }
         'Shell' { Invoke-Shell }
     }

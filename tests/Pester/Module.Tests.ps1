@@ -175,6 +175,19 @@ Describe 'The module as PowerShell sees it' {
     }
 
     Context 'help' {
+        It 'Get-Help <Name> -Online resolves to docs/cmdlets/<Name>.md, a page that exists and is the MAML''s text' -ForEach $cmdlets {
+            $uri = "https://github.com/ec2capacity/Ec2Capacity/blob/main/docs/cmdlets/$Name.md"
+            (Get-Command $Name -Module Ec2Capacity).HelpUri | Should -Be $uri
+            # Get-Help -Online opens the MAML's "Online Version:" link (PowerShell prefers it to HelpUri).
+            $online = @((Get-Help $Name).relatedLinks.navigationLink | Where-Object { "$($_.linkText)".Trim() -eq 'Online Version:' })
+            $online.Count | Should -Be 1
+            "$($online[0].uri)".Trim() | Should -Be $uri
+            $page = Join-Path $root "docs/cmdlets/$Name.md"
+            Test-Path -LiteralPath $page | Should -BeTrue
+            . (Join-Path $root 'module/help/ConvertTo-HelpMarkdown.ps1')
+            [System.IO.File]::ReadAllText($page) | Should -BeExactly (ConvertTo-HelpMarkdown -Name $Name) -Because 'the page is generated from the MAML (dotnet pwsh ./build.ps1 -Task Docs)'
+        }
+
         It 'Get-Help -Full documents every parameter of <Name> as Get-Command sees it' -ForEach $cmdlets {
             $command = Get-Command $Name -Module Ec2Capacity
             $help = Get-Help $Name -Full

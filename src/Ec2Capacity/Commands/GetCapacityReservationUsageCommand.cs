@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace Ec2Capacity.Commands
 {
     /// <summary>Gets the usage of Capacity Reservations: one object per reservation, every page merged.</summary>
-    [Cmdlet(VerbsCommon.Get, "CapacityReservationUsage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [Cmdlet(VerbsCommon.Get, "CapacityReservationUsage", HelpUri = "https://github.com/ec2capacity/Ec2Capacity/blob/main/docs/cmdlets/Get-CapacityReservationUsage.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(CapacityReservationUsage))]
     public sealed class GetCapacityReservationUsageCommand : Ec2CapacityCmdlet
     {

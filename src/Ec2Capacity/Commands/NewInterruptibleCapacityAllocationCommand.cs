@@ -4,7 +4,7 @@ using System.Management.Automation;
 namespace Ec2Capacity.Commands
 {
     /// <summary>Lends unused instances of a source Capacity Reservation as an interruptible reservation.</summary>
-    [Cmdlet(VerbsCommon.New, "InterruptibleCapacityAllocation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommon.New, "InterruptibleCapacityAllocation", HelpUri = "https://github.com/ec2capacity/Ec2Capacity/blob/main/docs/cmdlets/New-InterruptibleCapacityAllocation.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(InterruptibleCapacityAllocation))]
     public sealed class NewInterruptibleCapacityAllocationCommand : Ec2CapacityCmdlet
     {

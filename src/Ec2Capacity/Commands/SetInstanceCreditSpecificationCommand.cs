@@ -6,7 +6,7 @@ using System.Management.Automation;
 namespace Ec2Capacity.Commands
 {
     /// <summary>Sets the CPU credit option (standard or unlimited) of burstable instances, in batches across the pipeline.</summary>
-    [Cmdlet(VerbsCommon.Set, "InstanceCreditSpecification", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommon.Set, "InstanceCreditSpecification", HelpUri = "https://github.com/ec2capacity/Ec2Capacity/blob/main/docs/cmdlets/Set-InstanceCreditSpecification.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(InstanceCreditSpecificationResult))]
     public sealed class SetInstanceCreditSpecificationCommand : Ec2CapacityCmdlet
     {

@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace Ec2Capacity.Commands
 {
     /// <summary>Cancels Capacity Reservations; asks first unless -Force.</summary>
-    [Cmdlet(VerbsLifecycle.Stop, "CapacityReservation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Default")]
+    [Cmdlet(VerbsLifecycle.Stop, "CapacityReservation", HelpUri = "https://github.com/ec2capacity/Ec2Capacity/blob/main/docs/cmdlets/Stop-CapacityReservation.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Default")]
     [OutputType(typeof(CapacityReservationCancellation))]
     public sealed class StopCapacityReservationCommand : Ec2CapacityCmdlet
     {

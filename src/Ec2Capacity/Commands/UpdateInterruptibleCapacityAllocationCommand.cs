@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace Ec2Capacity.Commands
 {
     /// <summary>Changes how many instances a source reservation lends, reclaims them, or sets the zero-size preference.</summary>
-    [Cmdlet(VerbsData.Update, "InterruptibleCapacityAllocation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Preference")]
+    [Cmdlet(VerbsData.Update, "InterruptibleCapacityAllocation", HelpUri = "https://github.com/ec2capacity/Ec2Capacity/blob/main/docs/cmdlets/Update-InterruptibleCapacityAllocation.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Preference")]
     [OutputType(typeof(InterruptibleCapacityAllocation))]
     public sealed class UpdateInterruptibleCapacityAllocationCommand : Ec2CapacityCmdlet
     {
