@@ -16,13 +16,13 @@
     Cmdlets = @(
         @{ Name = 'Get-CapacityReservationUsage'; ConfirmImpact = 'Low'; OutputType = 'Ec2Capacity.CapacityReservationUsage'
             Parameters = @(
-                @{ Name = 'CapacityReservationId'; Type = 'System.String[]'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true }
+                @{ Name = 'CapacityReservationId'; Type = 'System.String[]'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true; Completer = $true }
                 @{ Name = 'PageSize'; Type = 'System.Int32'; Aliases = @('MaxResults'); Range = @(1, 1000) }
             )
         }
         @{ Name = 'New-InterruptibleCapacityAllocation'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.InterruptibleCapacityAllocation'
             Parameters = @(
-                @{ Name = 'CapacityReservationId'; Type = 'System.String'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true; Aliases = @('SourceCapacityReservationId') }
+                @{ Name = 'CapacityReservationId'; Type = 'System.String'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true; Aliases = @('SourceCapacityReservationId'); Completer = $true }
                 @{ Name = 'InstanceCount'; Type = 'System.Int32'; Mandatory = $true; Position = 1; ByPropertyName = $true; Range = @(1, 1000) }
                 @{ Name = 'Tag'; Type = 'System.Collections.Hashtable' }
                 @{ Name = 'ZeroSizePreference'; Type = 'System.String'; ValidateSet = @('default', 'retain') }
@@ -33,7 +33,7 @@
         }
         @{ Name = 'Update-InterruptibleCapacityAllocation'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.InterruptibleCapacityAllocation'
             Parameters = @(
-                @{ Name = 'CapacityReservationId'; Type = 'System.String'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true; Aliases = @('SourceCapacityReservationId') }
+                @{ Name = 'CapacityReservationId'; Type = 'System.String'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true; Aliases = @('SourceCapacityReservationId'); Completer = $true }
                 @{ Name = 'TargetInstanceCount'; Type = 'System.Int32?'; Position = 1; ByPropertyName = $true; Range = @(0, 1000); MandatoryIn = @('Target') }
                 @{ Name = 'ZeroSizePreference'; Type = 'System.String'; ValidateSet = @('default', 'retain'); MandatoryIn = @('Preference') }
                 @{ Name = 'Wait'; Type = 'System.Management.Automation.SwitchParameter' }
@@ -43,7 +43,7 @@
         }
         @{ Name = 'Stop-CapacityReservation'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.CapacityReservationCancellation'
             Parameters = @(
-                @{ Name = 'CapacityReservationId'; Type = 'System.String[]'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true }
+                @{ Name = 'CapacityReservationId'; Type = 'System.String[]'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true; Completer = $true }
                 @{ Name = 'QuoteId'; Type = 'System.String'; Mandatory = $true }
                 @{ Name = 'ApplyCancellationCharge'; Type = 'System.String'; Mandatory = $true; ValidateSet = @('commitment-wind-down') }
                 @{ Name = 'Force'; Type = 'System.Management.Automation.SwitchParameter' }
@@ -52,7 +52,7 @@
         }
         @{ Name = 'Set-InstanceCreditSpecification'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.InstanceCreditSpecificationResult'
             Parameters = @(
-                @{ Name = 'InstanceId'; Type = 'System.String[]'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true }
+                @{ Name = 'InstanceId'; Type = 'System.String[]'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true; Completer = $true }
                 # Mandatory unless the piped object carries it: Mandatory + ValueFromPipelineByPropertyName.
                 @{ Name = 'CpuCredits'; Type = 'System.String'; Mandatory = $true; ByPropertyName = $true; ValidateSet = @('standard', 'unlimited') }
                 @{ Name = 'ClientToken'; Type = 'System.String' }

@@ -143,4 +143,26 @@ Describe 'The console an admin sees' {
             }
         }
     }
+
+    Context 'IDs the session has seen' {
+        It 'completes -CapacityReservationId with the reservations earlier output named, without any request' {
+            Reset-TestEmulator -Emulator $emulator
+            $null = Get-CapacityReservationUsage $seed.Source, $seed.SourceWithAllocation @demo
+            $sent = @(Get-EmulatorJournal -Emulator $emulator).Count
+
+            $ids = @(Get-Completion 'Stop-CapacityReservation -CapacityReservationId cr-0' | ForEach-Object CompletionText)
+            $ids | Should -Contain $seed.Source
+            $ids | Should -Contain $seed.SourceWithAllocation
+            $ids | Should -Contain $seed.Interruptible -Because 'the usage of the source names its interruptible reservation'
+            @(Get-Completion 'Update-InterruptibleCapacityAllocation cr-0a' | ForEach-Object CompletionText) | Should -Contain $seed.SourceWithAllocation
+            @(Get-Completion 'Get-CapacityReservationUsage cr-0a' | ForEach-Object CompletionText) | Should -Not -Contain $seed.Source
+            @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be $sent -Because 'completion sends nothing'
+        }
+
+        It 'completes -InstanceId with the instances earlier credit results named' {
+            Reset-TestEmulator -Emulator $emulator
+            $null = Set-InstanceCreditSpecification $seed.T3Micro -CpuCredits unlimited -PassThru @demo
+            @(Get-Completion 'Set-InstanceCreditSpecification -CpuCredits standard -InstanceId i-0' | ForEach-Object CompletionText) | Should -Contain $seed.T3Micro
+        }
+    }
 }

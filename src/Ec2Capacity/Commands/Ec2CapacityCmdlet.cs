@@ -496,6 +496,13 @@ namespace Ec2Capacity
             }
         }
 
+        /// <summary>Writes one of our output objects, and remembers the IDs it names for tab completion.</summary>
+        private protected void WriteOutput(Ec2CapacityOutput output)
+        {
+            SeenIds.Remember(output);
+            WriteObject(output);
+        }
+
         /// <summary>PowerShell hands variables and some parameter values over wrapped in a PSObject; the operations want the object itself.</summary>
         private protected static object Unwrap(object value) => value is PSObject wrapped ? wrapped.BaseObject : value;
     }

@@ -9,6 +9,7 @@ namespace Ec2Capacity.Commands
     {
         /// <summary>The reservations to read (cr-…). Binds by value and by property name.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(ReservationIdCompleter))]
         public string[] CapacityReservationId { get; set; }
 
         /// <summary>Accounts per page EC2 returns (1–1000); all pages are merged either way.</summary>
@@ -43,7 +44,7 @@ namespace Ec2Capacity.Commands
                         }
                         continue;
                     }
-                    WriteObject(Run(ct => service.GetAsync(id, pageSize, ct)));
+                    WriteOutput(Run(ct => service.GetAsync(id, pageSize, ct)));
                 }
                 catch (System.Exception e) when (IsEngineFailure(e))
                 {

@@ -13,6 +13,7 @@ namespace Ec2Capacity.Commands
         /// <summary>The source reservation (cr-…) that lends its unused capacity.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("SourceCapacityReservationId")]
+        [ArgumentCompleter(typeof(ReservationIdCompleter))]
         public string CapacityReservationId { get; set; }
 
         /// <summary>Instances to lend, 1 to 1000.</summary>
@@ -81,7 +82,7 @@ namespace Ec2Capacity.Commands
                 {
                     allocation = WaitForAllocation(service, allocation, WaitTimeoutSeconds, ProgressActivityId);
                 }
-                WriteObject(allocation);
+                WriteOutput(allocation);
             }
             catch (System.Exception e) when (IsEngineFailure(e))
             {

@@ -24,6 +24,7 @@ namespace Ec2Capacity.Commands
         /// </summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [InstanceIds]
+        [ArgumentCompleter(typeof(InstanceIdCompleter))]
         public string[] InstanceId { get; set; }
 
         /// <summary>standard or unlimited. Binds by property name, so Get-EC2CreditSpecification output restores saved settings.</summary>
@@ -182,7 +183,7 @@ namespace Ec2Capacity.Commands
             {
                 if (result.Succeeded == true) _succeeded++;
                 else { _failed++; failed.Add(result); }
-                if (PassThru.IsPresent) WriteObject(result);
+                if (PassThru.IsPresent) WriteOutput(result);
             }
             _done += results.Count;
             for (int i = 0; i < failed.Count; i++)

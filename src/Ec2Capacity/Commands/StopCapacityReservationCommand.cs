@@ -9,6 +9,7 @@ namespace Ec2Capacity.Commands
     {
         /// <summary>The reservations to cancel (cr-…). Binds by value and by property name.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(ReservationIdCompleter))]
         public string[] CapacityReservationId { get; set; }
 
         /// <summary>A cancellation quote (crcq-…), for a scheduled reservation or one inside its commitment; with -ApplyCancellationCharge.</summary>
@@ -58,7 +59,7 @@ namespace Ec2Capacity.Commands
                     // A cancel cannot be undone: asked again unless -Force (or -Confirm:$false).
                     if (!AskToContinue(Force.IsPresent, ConfirmationText.CancelReservationCaption, () => ConfirmationText.CancelReservation(request))) continue;
                     var result = Run(ct => service.CancelAsync(request, ct));
-                    if (PassThru.IsPresent) WriteObject(result);
+                    if (PassThru.IsPresent) WriteOutput(result);
                 }
                 catch (System.Exception e) when (IsEngineFailure(e))
                 {

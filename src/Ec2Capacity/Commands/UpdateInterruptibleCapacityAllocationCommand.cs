@@ -12,6 +12,7 @@ namespace Ec2Capacity.Commands
         /// <summary>The source reservation (cr-…), not the interruptible one.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("SourceCapacityReservationId")]
+        [ArgumentCompleter(typeof(ReservationIdCompleter))]
         public string CapacityReservationId { get; set; }
 
         /// <summary>Instances that should stay lent, 0 to 1000 (0 reclaims everything). A blank CSV cell means not given.</summary>
@@ -89,7 +90,7 @@ namespace Ec2Capacity.Commands
                 {
                     allocation = WaitForAllocation(service, allocation, WaitTimeoutSeconds, ProgressActivityId);
                 }
-                WriteObject(allocation);
+                WriteOutput(allocation);
             }
             catch (System.Exception e) when (IsEngineFailure(e))
             {
