@@ -97,6 +97,11 @@ Describe 'New-InterruptibleCapacityAllocation and Update-InterruptibleCapacityAl
             $journal[0].errorCode | Should -Be 'UnauthorizedOperation'
         }
 
+        It 'without -ZeroSizePreference the new allocation shows EC2''s default preference, not a blank' {
+            $created = New-InterruptibleCapacityAllocation $seed.Source 1 -Confirm:$false @demo
+            $created.ZeroSizePreference | Should -Be 'default'
+        }
+
         It 'a denied verdict is an error record with PermissionDenied' {
             $result = Invoke-Quietly { New-InterruptibleCapacityAllocation $seed.Source 2 -WhatIf @readOnly }
             $result.Errors.Count | Should -Be 1
@@ -248,6 +253,7 @@ Describe 'New-InterruptibleCapacityAllocation and Update-InterruptibleCapacityAl
             $result = Invoke-Quietly { [pscustomobject]@{ CapacityReservationId = $seed.SourceWithAllocation; TargetInstanceCount = '' } | Update-InterruptibleCapacityAllocation -Force @demo }
             $result.Errors.Count | Should -Be 1
             $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'NothingToUpdate,*'
+            "$($result.Errors[0])" | Should -BeLike '-TargetInstanceCount: This record gives neither a target count nor a zero-size preference, so there is nothing to update. Expected *' -Because 'one prefix, then a sentence'
             @(Get-EmulatorJournal -Emulator $emulator).Count | Should -Be 0
         }
 

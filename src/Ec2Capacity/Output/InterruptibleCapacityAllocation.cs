@@ -15,7 +15,7 @@ namespace Ec2Capacity
         public string Status { get; set; }
         /// <summary>adhoc.</summary>
         public string InterruptionType { get; set; }
-        /// <summary>default or retain, when known.</summary>
+        /// <summary>default or retain. After an Update that did not set it, empty unless -Wait read it: EC2's answer to an Update does not carry it.</summary>
         public string ZeroSizePreference { get; set; }
         /// <summary>The idempotency token the create was sent with (empty for updates, which have none).</summary>
         public string ClientToken { get; set; }

@@ -74,7 +74,8 @@ namespace Ec2Capacity
                 TargetInstanceCount = response.TargetInstanceCount ?? checkedRequest.InstanceCount,
                 Status = response.Status?.Value,
                 InterruptionType = response.InterruptionType?.Value,
-                ZeroSizePreference = checkedRequest.ZeroSizePreference,
+                // EC2's answer does not carry it; without -ZeroSizePreference the allocation gets EC2's "default".
+                ZeroSizePreference = checkedRequest.ZeroSizePreference ?? "default",
                 ClientToken = checkedRequest.ClientToken,
                 Region = _context.Region,
             };
