@@ -82,6 +82,7 @@ Describe '-WhatIf predicts the plan' {
     Context 'Update-InterruptibleCapacityAllocation' {
         It '<Case>: the plan would fail' -ForEach @(
             @{ Case = 'a source that lends nothing'; Id = 'cr-0123456789abcdef0'; Reason = 'cr-0123456789abcdef0 lends nothing' }
+            @{ Case = 'an expired source'; Id = 'cr-0777777777777777a'; Reason = 'cr-0777777777777777a is expired, not active' }
             @{ Case = 'the interruptible reservation''s ID'; Id = 'cr-0fedcba9876543210'; Reason = 'cr-0fedcba9876543210 is the interruptible reservation; update its source cr-0a1b2c3d4e5f60718' }
             @{ Case = 'a raise beyond what is available'; Id = 'cr-0a1b2c3d4e5f60718'; Target = 30; Reason = 'raising to 30 needs 26 more instances' }
         ) {
