@@ -18,6 +18,7 @@
             Parameters = @(
                 @{ Name = 'CapacityReservationId'; Type = 'System.String[]'; Mandatory = $true; Position = 0; ByValue = $true; ByPropertyName = $true; Completer = $true }
                 @{ Name = 'PageSize'; Type = 'System.Int32'; Aliases = @('MaxResults'); Range = @(1, 1000) }
+                @{ Name = 'ThrottleLimit'; Type = 'System.Int32'; Range = @(1, 64) }
             )
         }
         @{ Name = 'New-InterruptibleCapacityAllocation'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.InterruptibleCapacityAllocation'

@@ -193,6 +193,8 @@ namespace Ec2Capacity
         {
             lock (_cancellationGate)
             {
+                // An operation still in flight (the pipeline ended early) is stopped before its token goes away.
+                try { _cancellation?.Cancel(); } catch (ObjectDisposedException) { }
                 _cancellation?.Dispose();
                 _cancellation = null;
             }
@@ -296,10 +298,23 @@ namespace Ec2Capacity
             else onOther?.Invoke(message);
         }
 
-        /// <summary>The Ec2Context's -Verbose sink: a service's text goes to the running call's pump (dropped outside a call).</summary>
+        /// <summary>
+        /// The Ec2Context's -Verbose sink: a service's text goes to the running call's pump; text from an operation
+        /// running concurrently while no call is pumped waits until the pipeline thread writes it (<see cref="FlushVerbose"/>).
+        /// </summary>
         private void PostVerbose(string text)
         {
-            if (text != null) _currentSink?.Post(new VerboseLine(text));
+            if (text == null) return;
+            if (_currentSink?.Post(new VerboseLine(text)) == true) return;
+            _laterVerbose.Enqueue(text);
+        }
+
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _laterVerbose = new System.Collections.Concurrent.ConcurrentQueue<string>();
+
+        /// <summary>Writes verbose text that concurrent operations posted while no call was pumped (pipeline thread only).</summary>
+        private protected void FlushVerbose()
+        {
+            while (_laterVerbose.TryDequeue(out var text)) WriteVerbose(text);
         }
 
         private sealed class VerboseLine

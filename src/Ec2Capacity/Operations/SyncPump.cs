@@ -24,12 +24,13 @@ namespace Ec2Capacity
             internal Sink(BlockingCollection<object> queue) { _queue = queue; }
 
             /// <summary>Queues a message (a progress record, a verbose line) for the calling thread.</summary>
-            public void Post(object message)
+            /// <returns>False when the run is over and the message was not taken.</returns>
+            public bool Post(object message)
             {
-                if (message == null || Volatile.Read(ref _closed) != 0) return;
-                try { _queue.Add(message); }
-                catch (ObjectDisposedException) { /* disposed: the run is over */ }
-                catch (InvalidOperationException) { /* completed: the run is over */ }
+                if (message == null || Volatile.Read(ref _closed) != 0) return false;
+                try { _queue.Add(message); return true; }
+                catch (ObjectDisposedException) { return false; /* disposed: the run is over */ }
+                catch (InvalidOperationException) { return false; /* completed: the run is over */ }
             }
 
             internal void Close() => Interlocked.Exchange(ref _closed, 1);
