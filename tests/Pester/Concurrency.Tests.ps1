@@ -51,4 +51,30 @@ Describe 'Get-CapacityReservationUsage reads concurrently, in order' {
         $null = Invoke-Reads -ThrottleLimit 4
         @(Get-EmulatorJournal -Emulator $emulator | Where-Object action -eq 'GetCapacityReservationUsage').Count | Should -BeGreaterOrEqual 11
     }
+
+    It 'Ctrl+C stops every read in flight: none of them completes' {
+        # Every answer is held 5 s; the pipeline is stopped as soon as it has started, while all reads are in flight.
+        Reset-TestEmulator -Emulator $emulator -SeedJson ((Get-DemoSeedJson) -replace '"latencyMs": 0', '"latencyMs": 5000')
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+                param($Manifest, $Ids, $Call)
+                Import-Module $Manifest
+                $Ids | Get-CapacityReservationUsage -ThrottleLimit 6 -Verbose @Call
+            }).AddArgument((Join-Path (Get-RepoRoot) 'Ec2Capacity.psd1')).AddArgument(@($ids[0..5])).AddArgument($demo)
+        $subscription = Register-ObjectEvent -InputObject $ps.Streams.Verbose -EventName DataAdded -SourceIdentifier 'verbose-get'
+        try {
+            $async = $ps.BeginInvoke()
+            Wait-Event -SourceIdentifier 'verbose-get' -Timeout 60 | Should -Not -BeNullOrEmpty -Because 'the Get must have started'
+            $ps.Stop()
+            { $ps.EndInvoke($async) } | Should -Throw
+        }
+        finally {
+            Unregister-Event -SourceIdentifier 'verbose-get'
+            Remove-Event -SourceIdentifier 'verbose-get' -ErrorAction SilentlyContinue
+            $ps.Dispose()
+        }
+        $ps.Streams.Error | Should -BeNullOrEmpty
+        # A read that was stopped never answers 200: it was aborted while EC2 held it, or never sent.
+        @(Get-EmulatorJournal -Emulator $emulator | Where-Object httpStatus -eq 200).Count | Should -Be 0
+    }
 }
