@@ -83,16 +83,15 @@ namespace Ec2Capacity.Commands
                 if (!TakeItem(nameof(CapacityReservationId), id)) continue;
                 try
                 {
+                    InputValidator.CapacityReservationId(id);
                     if (PermissionCheckOnly)
                     {
-                        InputValidator.CapacityReservationId(id);
                         if (AskToProcess(WhatIfText.GetUsageAction(id), WhatIfText.GetUsageAction(id)) == Answer.Preview)
                         {
                             Preview(id, ct => service.DryRunAsync(id, ct));
                         }
                         continue;
                     }
-                    InputValidator.CapacityReservationId(id);
                     var token = CancellationToken;
                     _inFlight.Enqueue(new KeyValuePair<string, Task<CapacityReservationUsage>>(id, Task.Run(() => service.GetAsync(id, pageSize, token))));
                     while (_inFlight.Count >= ThrottleLimit) WriteOldest();

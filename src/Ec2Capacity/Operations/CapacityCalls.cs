@@ -53,6 +53,23 @@ namespace Ec2Capacity
             }
         }
 
+        /// <summary>
+        /// One read of the first usage page whose failure is an answer, not an exception: the usage, or the failure
+        /// (never both null). The caller's cancellation still throws (OperationStopped).
+        /// </summary>
+        public static async Task<(GetCapacityReservationUsageResponse Usage, Ec2Failure Failure)> TryReadUsageAsync(IAmazonEC2 client, string capacityReservationId,
+            CancellationToken cancellationToken)
+        {
+            try
+            {
+                return (await SendAsync(t => ReadUsageAsync(client, capacityReservationId, t), capacityReservationId, cancellationToken).ConfigureAwait(false), null);
+            }
+            catch (Ec2OperationException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                return (null, e.Failure);
+            }
+        }
+
         /// <summary>The first page of GetCapacityReservationUsage: enough for state and allocation, which sit outside the paged account list.</summary>
         public static Task<GetCapacityReservationUsageResponse> ReadUsageAsync(IAmazonEC2 client, string capacityReservationId, CancellationToken cancellationToken) =>
             client.GetCapacityReservationUsageAsync(new GetCapacityReservationUsageRequest { CapacityReservationId = capacityReservationId }, cancellationToken);

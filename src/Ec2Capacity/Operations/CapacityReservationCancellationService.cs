@@ -177,18 +177,12 @@ namespace Ec2Capacity
         /// <summary>The reservation's state, or the failure of the read (never both null).</summary>
         private async Task<(string State, Ec2Failure Failure)> TryReadStateAsync(string id, CancellationToken cancellationToken)
         {
-            try
-            {
-                var usage = await CapacityCalls.SendAsync(t => CapacityCalls.ReadUsageAsync(_context.Client, id, t), id, cancellationToken).ConfigureAwait(false);
-                var state = usage.State?.Value;
-                return state == null
-                    ? (null, new Ec2Failure(ErrorCategory.InvalidResult, ErrorIds.StateMissing, string.Format(CultureInfo.InvariantCulture, Messages.StateMissing, id), id))
-                    : (state, null);
-            }
-            catch (Ec2OperationException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                return (null, e.Failure);
-            }
+            var read = await CapacityCalls.TryReadUsageAsync(_context.Client, id, cancellationToken).ConfigureAwait(false);
+            if (read.Failure != null) return (null, read.Failure);
+            var state = read.Usage.State?.Value;
+            return state == null
+                ? (null, new Ec2Failure(ErrorCategory.InvalidResult, ErrorIds.StateMissing, string.Format(CultureInfo.InvariantCulture, Messages.StateMissing, id), id))
+                : (state, null);
         }
 
         /// <summary>Throws <see cref="InputValidationException"/> for bad input, so the cmdlet refuses it before asking anything.</summary>

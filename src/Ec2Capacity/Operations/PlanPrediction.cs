@@ -125,14 +125,8 @@ namespace Ec2Capacity
 
         private static async Task<(GetCapacityReservationUsageResponse Response, PlanVerdict Failure)> ReadAsync(IAmazonEC2 client, string id, CancellationToken cancellationToken)
         {
-            try
-            {
-                return (await CapacityCalls.SendAsync(t => CapacityCalls.ReadUsageAsync(client, id, t), id, cancellationToken).ConfigureAwait(false), null);
-            }
-            catch (Ec2OperationException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                return (null, PlanVerdict.NotChecked($"reading the usage of {id} failed ({e.Failure.ErrorCode})"));
-            }
+            var read = await CapacityCalls.TryReadUsageAsync(client, id, cancellationToken).ConfigureAwait(false);
+            return read.Failure == null ? (read.Usage, null) : (null, PlanVerdict.NotChecked($"reading the usage of {id} failed ({read.Failure.ErrorCode})"));
         }
 
         /// <summary>Instances running in the interruptible reservation (its own usage), or null when it cannot be read.</summary>

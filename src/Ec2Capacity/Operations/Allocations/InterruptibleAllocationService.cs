@@ -167,14 +167,10 @@ namespace Ec2Capacity
                 RequestedZeroSizePreference = checkedRequest.ZeroSizePreference,
                 Kind = AllocationChangeKind.Unknown,
             };
-            GetCapacityReservationUsageResponse usage;
-            try
+            var (usage, readFailure) = await CapacityCalls.TryReadUsageAsync(_context.Client, id, cancellationToken).ConfigureAwait(false);
+            if (readFailure != null)
             {
-                usage = await CapacityCalls.SendAsync(t => CapacityCalls.ReadUsageAsync(_context.Client, id, t), id, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Ec2OperationException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                plan.ReadFailure = e.Failure;
+                plan.ReadFailure = readFailure;
                 return plan;
             }
             var allocation = usage.InterruptibleCapacityAllocation;
@@ -362,15 +358,11 @@ namespace Ec2Capacity
             bool logged = earlierUnknown == true;
             var attempts = RequestAttempts.For(sdkRequest)?.ToString() ?? "no attempt log";
 
-            GetCapacityReservationUsageResponse usage;
-            try
-            {
-                usage = await CapacityCalls.SendAsync(t => CapacityCalls.ReadUsageAsync(_context.Client, id, t), id, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Ec2OperationException e) when (!cancellationToken.IsCancellationRequested)
+            var (usage, readFailure) = await CapacityCalls.TryReadUsageAsync(_context.Client, id, cancellationToken).ConfigureAwait(false);
+            if (readFailure != null)
             {
                 throw CapacityCalls.OutcomeUnknown("update of the interruptible allocation", id, refusal.Failure, logged,
-                    $"Reading the allocation to check failed ({e.Failure.ErrorCode}).", refusal);
+                    $"Reading the allocation to check failed ({readFailure.ErrorCode}).", refusal);
             }
             var a = usage.InterruptibleCapacityAllocation;
             var seen = a == null
@@ -413,15 +405,11 @@ namespace Ec2Capacity
         {
             var id = wanted.CapacityReservationId;
             const string change = "update of the interruptible allocation";
-            GetCapacityReservationUsageResponse usage;
-            try
-            {
-                usage = await CapacityCalls.SendAsync(t => CapacityCalls.ReadUsageAsync(_context.Client, id, t), id, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Ec2OperationException e) when (!cancellationToken.IsCancellationRequested)
+            var (usage, readFailure) = await CapacityCalls.TryReadUsageAsync(_context.Client, id, cancellationToken).ConfigureAwait(false);
+            if (readFailure != null)
             {
                 throw CapacityCalls.LostAnswer(change, id, lost.Failure,
-                    $"Reading the allocation to check failed ({e.Failure.ErrorCode}). Check with Get-CapacityReservationUsage {id} before repeating the command.", lost);
+                    $"Reading the allocation to check failed ({readFailure.ErrorCode}). Check with Get-CapacityReservationUsage {id} before repeating the command.", lost);
             }
             var a = usage.InterruptibleCapacityAllocation;
             if (!ShowsRequestedValues(wanted, a))
