@@ -87,7 +87,8 @@ namespace Ec2CapacityTests
 .SYNOPSIS
 Runs a script in a fresh runspace on the scripted host, with the module imported, and returns what the user saw.
 .OUTPUTS
-Output (objects), Prompts (caption, message, answer), Lines (host text such as "What if:" lines), Errors.
+Output (objects), Prompts (caption, message, answer), Lines (host text such as "What if:" lines), Errors, Verbose and
+Warnings (their messages).
 #>
 function Invoke-WithScriptedHost {
     param(
@@ -112,6 +113,8 @@ function Invoke-WithScriptedHost {
             Prompts = @($scriptedHost.Script.Prompts)
             Lines   = @($scriptedHost.Script.Lines | Where-Object { $_ -and $_.Trim() })
             Errors  = @($shell.Streams.Error) + @($failure | Where-Object { $_ })
+            Verbose = @($shell.Streams.Verbose | ForEach-Object Message)
+            Warnings = @($shell.Streams.Warning | ForEach-Object Message)
         }
         $shell.Dispose()
     }

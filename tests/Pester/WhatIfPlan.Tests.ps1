@@ -43,6 +43,13 @@ Describe '-WhatIf predicts the plan' {
             $run.Errors[0].TargetObject | Should -Be $Id
         }
 
+        It 'an interruptible reservation: the plan would fail and names its source, which gives it back' {
+            $run = Invoke-Preview { $demo = $Arguments.Demo; Stop-CapacityReservation $Arguments.Seed.Interruptible -WhatIf @demo }
+            $run.Verdict | Should -BeLike "*EC2 DryRun: allowed*Plan: would fail — $($seed.Interruptible) is an interruptible reservation*Update-InterruptibleCapacityAllocation $($seed.SourceWithAllocation) -TargetInstanceCount 0*"
+            $run.Errors.Count | Should -Be 1
+            $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'PlanWouldFail,*'
+        }
+
         It '-WhatIf -ErrorAction Stop stops the runbook on a failing plan' {
             $run = Invoke-Preview {
                 $demo = $Arguments.Demo

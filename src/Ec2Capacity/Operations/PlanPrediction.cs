@@ -108,6 +108,12 @@ namespace Ec2Capacity
             var usage = await ReadAsync(client, id, cancellationToken).ConfigureAwait(false);
             if (usage.Failure != null) return usage.Failure;
             var u = usage.Response;
+            if (u.Interruptible == true)
+            {
+                var source = u.InterruptionInfo?.SourceCapacityReservationId;
+                return PlanVerdict.WouldFail($"{id} is an interruptible reservation, which only its source can give back; "
+                    + $"reclaim it with Update-InterruptibleCapacityAllocation{(source != null ? " " + source : string.Empty)} -TargetInstanceCount 0");
+            }
             var state = u.State?.Value;
             switch (state)
             {
