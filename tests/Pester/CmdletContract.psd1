@@ -30,6 +30,7 @@
                 @{ Name = 'ClientToken'; Type = 'System.String' }
                 @{ Name = 'Wait'; Type = 'System.Management.Automation.SwitchParameter' }
                 @{ Name = 'WaitTimeoutSeconds'; Type = 'System.Int32'; Range = @(1, 86400) }
+                @{ Name = 'ThrottleLimit'; Type = 'System.Int32'; Range = @(1, 64) }
             )
         }
         @{ Name = 'Update-InterruptibleCapacityAllocation'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.InterruptibleCapacityAllocation'
@@ -40,6 +41,7 @@
                 @{ Name = 'Wait'; Type = 'System.Management.Automation.SwitchParameter' }
                 @{ Name = 'WaitTimeoutSeconds'; Type = 'System.Int32'; Range = @(1, 86400) }
                 @{ Name = 'Force'; Type = 'System.Management.Automation.SwitchParameter' }
+                @{ Name = 'ThrottleLimit'; Type = 'System.Int32'; Range = @(1, 64) }
             )
         }
         @{ Name = 'Stop-CapacityReservation'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.CapacityReservationCancellation'
@@ -49,6 +51,7 @@
                 @{ Name = 'ApplyCancellationCharge'; Type = 'System.String'; Mandatory = $true; ValidateSet = @('commitment-wind-down') }
                 @{ Name = 'Force'; Type = 'System.Management.Automation.SwitchParameter' }
                 @{ Name = 'PassThru'; Type = 'System.Management.Automation.SwitchParameter' }
+                @{ Name = 'ThrottleLimit'; Type = 'System.Int32'; Range = @(1, 64) }
             )
         }
         @{ Name = 'Set-InstanceCreditSpecification'; ConfirmImpact = 'Medium'; OutputType = 'Ec2Capacity.InstanceCreditSpecificationResult'

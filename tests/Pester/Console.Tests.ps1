@@ -136,8 +136,14 @@ Describe 'The console an admin sees' {
             $records.Count | Should -BeGreaterThan 0
             $records.StatusDescription | Should -Not -Match ' of 0\b'
             @($records.StatusDescription | Where-Object { $_ -match '^updating: reclaiming 4 of 4 lent \(\d+/120 s\)$' }).Count | Should -BeGreaterThan 0
+            # One display for the pipeline's waits: a line saying how many settled, and one line below it per allocation.
+            $pipelineLines = @($records | Where-Object ParentActivityId -eq -1)
+            $allocationLines = @($records | Where-Object ParentActivityId -ne -1)
+            $pipelineLines.Activity | Select-Object -Unique | Should -Be 'Waiting for allocations'
+            $pipelineLines.StatusDescription | Select-Object -Unique | Should -Be '0 of 1 settled', '1 of 1 settled'
+            $allocationLines.ParentActivityId | Select-Object -Unique | Should -Be $pipelineLines[0].ActivityId
+            $allocationLines.Activity | Select-Object -Unique | Should -Be "Allocation $($seed.SourceWithAllocation)"
             foreach ($record in $records) {
-                $record.Activity | Should -Be "Allocation $($seed.SourceWithAllocation)"
                 # The minimal view prints "Activity [Status]" on one line: both fit in 80 columns.
                 ("{0} [{1}]" -f $record.Activity, $record.StatusDescription).Length | Should -BeLessOrEqual 80
             }

@@ -13,7 +13,7 @@ namespace Ec2Capacity
     /// one connection per pipeline record, Ctrl+C cancellation, the confirmation flow (ShouldProcess, ShouldContinue,
     /// -WhatIf as an EC2 DryRun), and the one way record errors are written.
     /// </summary>
-    public abstract class Ec2CapacityCmdlet : PSCmdlet, IDisposable
+    public abstract partial class Ec2CapacityCmdlet : PSCmdlet, IDisposable
     {
         private readonly object _cancellationGate = new object();
         private CancellationTokenSource _cancellation = new CancellationTokenSource();
@@ -165,6 +165,7 @@ namespace Ec2Capacity
 
         protected override void EndProcessing()
         {
+            WriteAllItems();
             ReleaseCancellation();
         }
 
@@ -250,12 +251,15 @@ namespace Ec2Capacity
             }
             WriteVerbose(resolved.Describe());
             var client = Ec2ClientCache.Shared.GetClient(resolved);
-            var context = new Ec2Context(client, resolved.RegionName, PostVerbose);
+            _pollSlots = _pollSlots ?? new SemaphoreSlim(ItemsAtOnce);
+            var context = new Ec2Context(client, resolved.RegionName, PostVerbose, _pollSlots);
             _contexts[key] = context;
             return context;
         }
 
         #endregion
+
+        private SemaphoreSlim _pollSlots;
 
         #region Running operations
 
@@ -300,21 +304,13 @@ namespace Ec2Capacity
 
         /// <summary>
         /// The Ec2Context's -Verbose sink: a service's text goes to the running call's pump; text from an operation
-        /// running concurrently while no call is pumped waits until the pipeline thread writes it (<see cref="FlushVerbose"/>).
+        /// running concurrently while no call is pumped waits until the pipeline thread writes it (posted to it).
         /// </summary>
         private void PostVerbose(string text)
         {
             if (text == null) return;
             if (_currentSink?.Post(new VerboseLine(text)) == true) return;
-            _laterVerbose.Enqueue(text);
-        }
-
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _laterVerbose = new System.Collections.Concurrent.ConcurrentQueue<string>();
-
-        /// <summary>Writes verbose text that concurrent operations posted while no call was pumped (pipeline thread only).</summary>
-        private protected void FlushVerbose()
-        {
-            while (_laterVerbose.TryDequeue(out var text)) WriteVerbose(text);
+            Post(() => WriteVerbose(text));
         }
 
         private sealed class VerboseLine
@@ -452,11 +448,6 @@ namespace Ec2Capacity
         /// Writes a per-target failure as a non-terminating error. A stop the user asked for (Ctrl+C) ends the
         /// pipeline instead of becoming an error.
         /// </summary>
-        /// <summary>Called before an error is written for a record: a cmdlet that holds accepted work sends it first.</summary>
-        private protected virtual void BeforeRecordError()
-        {
-        }
-
         /// <summary>Every error that belongs to one record goes out here, after <see cref="BeforeRecordError"/>.</summary>
         private void WriteRecordError(ErrorRecord record)
         {
@@ -487,29 +478,6 @@ namespace Ec2Capacity
         }
 
         #endregion
-
-        /// <summary>
-        /// -Wait of New- and Update-InterruptibleCapacityAllocation: polls through the allocation waiter and shows its
-        /// progress until the allocation settles; the completed progress record is written unless the user stopped.
-        /// </summary>
-        private protected InterruptibleCapacityAllocation WaitForAllocation(InterruptibleAllocationService service, InterruptibleCapacityAllocation started,
-            int timeoutSeconds, int progressActivityId)
-        {
-            var activity = ProgressText.WaitActivity(started.SourceCapacityReservationId);
-            var sent = ProgressText.ChangeSent(started);
-            WriteVerbose(sent);
-            WriteInformation(new InformationRecord(sent, MyInvocation.MyCommand.Name), new[] { "Ec2Capacity", "ChangeSent" });
-            try
-            {
-                return Run<InterruptibleCapacityAllocation, AllocationProgress>(
-                    (ct, progress) => service.WaitAsync(started, TimeSpan.FromSeconds(timeoutSeconds), progress, ct),
-                    p => WriteProgress(new ProgressRecord(progressActivityId, activity, p.Describe()) { PercentComplete = p.PercentOfTimeout }));
-            }
-            finally
-            {
-                if (!StopRequested) WriteProgress(new ProgressRecord(progressActivityId, activity, ProgressText.Completed) { RecordType = ProgressRecordType.Completed });
-            }
-        }
 
         /// <summary>Writes one of our output objects, and remembers the IDs it names for tab completion.</summary>
         private protected void WriteOutput(Ec2CapacityOutput output)

@@ -1,6 +1,4 @@
-using System.Collections.Generic;
 using System.Management.Automation;
-using System.Threading.Tasks;
 
 namespace Ec2Capacity.Commands
 {
@@ -9,41 +7,6 @@ namespace Ec2Capacity.Commands
     [OutputType(typeof(CapacityReservationUsage))]
     public sealed class GetCapacityReservationUsageCommand : Ec2CapacityCmdlet
     {
-        protected override void EndProcessing()
-        {
-            while (_inFlight.Count > 0) WriteOldest();
-            FlushVerbose();
-            base.EndProcessing();
-        }
-
-        /// <summary>Waits for the oldest read (pumping what the reads post) and writes its object or its error.</summary>
-        private void WriteOldest()
-        {
-            var (id, read) = (_inFlight.Peek().Key, _inFlight.Peek().Value);
-            _inFlight.Dequeue();
-            _draining = true;
-            try
-            {
-                FlushVerbose();
-                WriteOutput(Run(ct => read));
-            }
-            catch (System.Exception e) when (IsEngineFailure(e))
-            {
-                WriteFailure(e, id);
-            }
-            finally
-            {
-                _draining = false;
-            }
-        }
-
-        /// <summary>An error for a later record waits until every earlier read is written, so the output keeps input order.</summary>
-        private protected override void BeforeRecordError()
-        {
-            if (_draining) return;
-            while (_inFlight.Count > 0) WriteOldest();
-        }
-
         /// <summary>The reservations to read (cr-…). Binds by value and by property name.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(ReservationIdCompleter))]
@@ -62,9 +25,7 @@ namespace Ec2Capacity.Commands
 
         internal const int DefaultThrottleLimit = 8;
 
-        // Reads already sent, oldest first: each is written (object or error) in the order its ID arrived.
-        private readonly Queue<KeyValuePair<string, Task<CapacityReservationUsage>>> _inFlight = new Queue<KeyValuePair<string, Task<CapacityReservationUsage>>>();
-        private bool _draining;
+        private protected override int ItemsAtOnce => ThrottleLimit;
 
         // A read never asks and never previews because of an inherited $WhatIfPreference: a preview of
         // `Get-… | Update-…` needs the real usage. Only an explicit -WhatIf on the Get makes it a permission check.
@@ -92,9 +53,11 @@ namespace Ec2Capacity.Commands
                         }
                         continue;
                     }
-                    var token = CancellationToken;
-                    _inFlight.Enqueue(new KeyValuePair<string, Task<CapacityReservationUsage>>(id, Task.Run(() => service.GetAsync(id, pageSize, token))));
-                    while (_inFlight.Count >= ThrottleLimit) WriteOldest();
+                    StartItem(id, async (scope, ct) =>
+                    {
+                        var usage = await service.GetAsync(id, pageSize, ct).ConfigureAwait(false);
+                        return () => WriteOutput(usage);
+                    }, changesTarget: false);
                 }
                 catch (System.Exception e) when (IsEngineFailure(e))
                 {

@@ -45,6 +45,15 @@ namespace Ec2Capacity.Commands
         [ValidateRange(1, 86400)]
         public int WaitTimeoutSeconds { get; set; } = 600;
 
+        /// <summary>Allocations sent at the same time, 1 to 64 (default 4, inside EC2's request rate for changes; -Wait polls share the same bound). Output keeps input order.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+
+        internal const int DefaultThrottleLimit = 4;
+
+        private protected override int ItemsAtOnce => ThrottleLimit;
+
         protected override void ProcessRecord()
         {
             if (CameFromOwnOutput(nameof(InstanceCount)))
@@ -77,12 +86,19 @@ namespace Ec2Capacity.Commands
                     case Answer.Skip:
                         return;
                 }
-                var allocation = Run(ct => service.CreateAsync(request, ct));
-                if (Wait.IsPresent)
+                bool wait = Wait.IsPresent;
+                int timeoutSeconds = WaitTimeoutSeconds;
+                StartItem(id, async (scope, ct) =>
                 {
-                    allocation = WaitForAllocation(service, allocation, WaitTimeoutSeconds, ProgressActivityId);
-                }
-                WriteOutput(allocation);
+                    var created = await service.CreateAsync(request, ct).ConfigureAwait(false);
+                    if (!wait)
+                    {
+                        scope.ChangeMade(ProgressText.ChangeMade(created), tellNow: false);
+                        return () => WriteOutput(created);
+                    }
+                    var settled = await WaitForAllocationAsync(scope, service, created, timeoutSeconds, ProgressActivityId, ct).ConfigureAwait(false);
+                    return () => WriteOutput(settled);
+                });
             }
             catch (System.Exception e) when (IsEngineFailure(e))
             {

@@ -29,6 +29,15 @@ namespace Ec2Capacity.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>Cancels sent at the same time, 1 to 64 (default 4, inside EC2's request rate for changes; -Wait polls share the same bound). Output keeps input order.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+
+        internal const int DefaultThrottleLimit = 4;
+
+        private protected override int ItemsAtOnce => ThrottleLimit;
+
         protected override void ProcessRecord()
         {
             var context = Connect(CapacityReservationId);
@@ -58,8 +67,16 @@ namespace Ec2Capacity.Commands
                     }
                     // A cancel cannot be undone: asked again unless -Force (or -Confirm:$false).
                     if (!AskToContinue(Force.IsPresent, ConfirmationText.CancelReservationCaption, () => ConfirmationText.CancelReservation(request))) continue;
-                    var result = Run(ct => service.CancelAsync(request, ct));
-                    if (PassThru.IsPresent) WriteOutput(result);
+                    bool passThru = PassThru.IsPresent;
+                    StartItem(id, async (scope, ct) =>
+                    {
+                        var result = await service.CancelAsync(request, ct).ConfigureAwait(false);
+                        if (result.Cancelled) scope.ChangeMade(ProgressText.CancelMade(id), tellNow: false);
+                        return () =>
+                        {
+                            if (passThru) WriteOutput(result);
+                        };
+                    });
                 }
                 catch (System.Exception e) when (IsEngineFailure(e))
                 {

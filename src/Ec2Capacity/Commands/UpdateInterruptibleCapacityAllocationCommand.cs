@@ -41,6 +41,15 @@ namespace Ec2Capacity.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>Changes sent at the same time, 1 to 64 (default 4, inside EC2's request rate for changes; -Wait polls share the same bound). Output keeps input order.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+
+        internal const int DefaultThrottleLimit = 4;
+
+        private protected override int ItemsAtOnce => ThrottleLimit;
+
         protected override void ProcessRecord()
         {
             if (!TakeItem(nameof(CapacityReservationId), CapacityReservationId)) return;
@@ -85,12 +94,19 @@ namespace Ec2Capacity.Commands
                     return;
                 }
 
-                var allocation = Run(ct => service.UpdateAsync(request, ct));
-                if (Wait.IsPresent)
+                bool wait = Wait.IsPresent;
+                int timeoutSeconds = WaitTimeoutSeconds;
+                StartItem(id, async (scope, ct) =>
                 {
-                    allocation = WaitForAllocation(service, allocation, WaitTimeoutSeconds, ProgressActivityId);
-                }
-                WriteOutput(allocation);
+                    var updated = await service.UpdateAsync(request, ct).ConfigureAwait(false);
+                    if (!wait)
+                    {
+                        scope.ChangeMade(ProgressText.ChangeMade(updated), tellNow: false);
+                        return () => WriteOutput(updated);
+                    }
+                    var settled = await WaitForAllocationAsync(scope, service, updated, timeoutSeconds, ProgressActivityId, ct).ConfigureAwait(false);
+                    return () => WriteOutput(settled);
+                });
             }
             catch (System.Exception e) when (IsEngineFailure(e))
             {

@@ -12,6 +12,22 @@ namespace Ec2Capacity
                 + $"target {target} instances. Waiting for it to settle; stopping the wait does not undo the change.";
         }
 
+        /// <summary>Told when an earlier item's error is written while this change's object waits its turn.</summary>
+        public static string ChangeMade(InterruptibleCapacityAllocation allocation)
+        {
+            var target = allocation.TargetInstanceCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?";
+            return $"Change sent: the interruptible allocation of {allocation.SourceCapacityReservationId} is {allocation.Status ?? "unknown"}, target {target} instances.";
+        }
+
+        /// <summary>Told when an earlier item's error is written while this cancel's object waits its turn.</summary>
+        public static string CancelMade(string capacityReservationId) => $"Change sent: Capacity Reservation {capacityReservationId} is cancelled.";
+
+        /// <summary>Activity of the line above every allocation a -Wait pipeline waits for.</summary>
+        public const string WaitAllActivity = "Waiting for allocations";
+
+        /// <summary>Status of that line.</summary>
+        public static string WaitAllStatus(int settled, int started) => $"{settled} of {started} settled";
+
         /// <summary>
         /// Activity of New-/Update-InterruptibleCapacityAllocation -Wait: short, because PowerShell's minimal progress view
         /// shows "Activity [Status]" on one line and cuts what does not fit.

@@ -252,7 +252,7 @@ namespace Ec2Capacity
                     GetCapacityReservationUsageResponse usage = null;
                     try
                     {
-                        usage = await CapacityCalls.ReadUsageAsync(_context.Client, id, linked.Token).ConfigureAwait(false);
+                        usage = await ReadPolledUsageAsync(id, linked.Token).ConfigureAwait(false);
                         lastReadFailure = null;
                     }
                     catch (Exception e)
@@ -313,6 +313,21 @@ namespace Ec2Capacity
                     }
                     interval = Next(interval);
                 }
+            }
+        }
+
+        private async Task<GetCapacityReservationUsageResponse> ReadPolledUsageAsync(string id, CancellationToken cancellationToken)
+        {
+            var slots = _context.PollSlots;
+            if (slots == null) return await CapacityCalls.ReadUsageAsync(_context.Client, id, cancellationToken).ConfigureAwait(false);
+            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await CapacityCalls.ReadUsageAsync(_context.Client, id, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                slots.Release();
             }
         }
 
