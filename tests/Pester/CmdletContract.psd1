@@ -62,6 +62,7 @@
                 @{ Name = 'ClientToken'; Type = 'System.String' }
                 @{ Name = 'BatchSize'; Type = 'System.Int32'; Range = @(1, 1000) }
                 @{ Name = 'PassThru'; Type = 'System.Management.Automation.SwitchParameter' }
+                @{ Name = 'ThrottleLimit'; Type = 'System.Int32'; Range = @(1, 64) }
             )
         }
     )

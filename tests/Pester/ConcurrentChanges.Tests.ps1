@@ -213,6 +213,26 @@ Describe 'Changes run concurrently, in order' {
         }
     }
 
+    It 'Set sends batches at the same time and writes every result in input order' {
+        $world = Get-DemoSeedJson | ConvertFrom-Json
+        $instances = @(1..38 | ForEach-Object {
+                [pscustomobject]@{ instanceId = ('i-{0:x17}' -f (0xc000 + $_)); instanceType = 't3.micro'; state = 'running'; tenancy = 'default'; cpuCredits = 'standard' }
+            })
+        $world.instances = @($world.instances) + $instances
+        $world.behavior.faults.latencyMs = 100
+        Reset-TestEmulator -Emulator $emulator -SeedJson ($world | ConvertTo-Json -Depth 12)
+        # The instance that is not burstable sits in the middle of the third batch.
+        $ids = @($instances[0..11].instanceId) + $seed.NotBurstable + @($instances[12..37].instanceId)
+
+        $records = @($ids | Set-InstanceCreditSpecification -CpuCredits unlimited -BatchSize 5 -ThrottleLimit 4 -PassThru @demo 2>&1)
+
+        $results = @($records | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
+        $results.InstanceId | Should -Be $ids
+        ($results | Where-Object { -not $_.Succeeded }).InstanceId | Should -Be $seed.NotBurstable
+        @($records | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).TargetObject | Should -Be $seed.NotBurstable
+        @(Get-EmulatorJournal -Emulator $emulator | Where-Object action -eq 'ModifyInstanceCreditSpecification').Count | Should -Be 8
+    }
+
     It 'Ctrl+C stops every change in flight: none of them is carried out' {
         $world = New-SourceSeed -Count 4 -LatencyMs 5000
         Reset-TestEmulator -Emulator $emulator -SeedJson $world.Json

@@ -109,7 +109,6 @@ namespace Ec2Capacity
         {
             while (_inFlight.Count > 0) WriteOldestItem();
             RunPosted();
-            EndWaitDisplay();
         }
 
         private void WriteOldestItem()
@@ -221,7 +220,7 @@ namespace Ec2Capacity
         }
 
         /// <summary>Ends the pipeline's wait display (unless the user stopped).</summary>
-        private void EndWaitDisplay()
+        private protected void EndWaitDisplay()
         {
             if (_waitsStarted == 0 || StopRequested) return;
             WriteProgress(new ProgressRecord(_waitParentId, ProgressText.WaitAllActivity, ProgressText.Completed) { RecordType = ProgressRecordType.Completed });

@@ -166,6 +166,7 @@ namespace Ec2Capacity
         protected override void EndProcessing()
         {
             WriteAllItems();
+            EndWaitDisplay();
             ReleaseCancellation();
         }
 

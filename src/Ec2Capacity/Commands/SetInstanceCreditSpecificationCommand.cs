@@ -45,6 +45,15 @@ namespace Ec2Capacity.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>Batches sent at the same time, 1 to 64 (default 4, inside EC2's request rate for changes). Results keep input order.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+
+        internal const int DefaultThrottleLimit = 4;
+
+        private protected override int ItemsAtOnce => ThrottleLimit;
+
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
@@ -114,6 +123,7 @@ namespace Ec2Capacity.Commands
                 var rest = lane.Batcher.Flush();
                 if (rest.Count > 0) Send(lane, rest);
             }
+            WriteAllItems();
             if (_batchesSent > 0 && !_whatIf)
             {
                 WriteProgress(new ProgressRecord(ProgressActivityId, ProgressText.CreditActivity, ProgressText.Completed) { RecordType = ProgressRecordType.Completed });
@@ -162,20 +172,34 @@ namespace Ec2Capacity.Commands
 
             WriteProgress(new ProgressRecord(ProgressActivityId, ProgressText.CreditActivity, ProgressText.CreditBatchSending(_batchesSent, batch.Count)));
             var token = ClientToken == null ? null : CreditSpecificationService.BatchToken(ClientToken, lane.BatchNumber);
-            IReadOnlyList<InstanceCreditSpecificationResult> results;
-            try
+            int batchNumber = _batchesSent;
+            // Batches hold different instances (a repeated one is refused), so they may run at the same time.
+            StartItem("batch " + batchNumber.ToString(CultureInfo.InvariantCulture), async (scope, ct) =>
             {
-                results = Run(ct => lane.Service.ApplyBatchAsync(batch, token, ct));
-            }
-            catch (System.Exception e) when (IsEngineFailure(e))
-            {
-                // Only bad input or Ctrl+C get here (EC2 failures come back as results); Ctrl+C stops the pipeline.
-                foreach (var change in batch) WriteFailure(e, change.InstanceId);
-                _failed += batch.Count;
-                _done += batch.Count;
-                return;
-            }
+                IReadOnlyList<InstanceCreditSpecificationResult> results;
+                try
+                {
+                    results = await lane.Service.ApplyBatchAsync(batch, token, ct).ConfigureAwait(false);
+                }
+                catch (System.Exception e) when (IsEngineFailure(e))
+                {
+                    return () => WriteBatchFailure(batch, e);
+                }
+                scope.ChangeMade(ProgressText.CreditBatchMade(batchNumber, results.Count(r => r.Succeeded == true), results.Count), tellNow: false);
+                return () => WriteBatchResults(results);
+            }, changesTarget: false);
+        }
 
+        private void WriteBatchFailure(IReadOnlyList<CreditChange> batch, System.Exception e)
+        {
+            // Only bad input or Ctrl+C get here (EC2 failures come back as results); Ctrl+C stops the pipeline.
+            _failed += batch.Count;
+            _done += batch.Count;
+            foreach (var change in batch) WriteFailure(e, change.InstanceId);
+        }
+
+        private void WriteBatchResults(IReadOnlyList<InstanceCreditSpecificationResult> results)
+        {
             // Every result object first, then the errors: under -ErrorAction Stop the first error ends the command, and
             // each instance of the batch, changed or not, must have been reported by then.
             var failed = new List<InstanceCreditSpecificationResult>();
@@ -208,12 +232,15 @@ namespace Ec2Capacity.Commands
         /// </summary>
         private protected override void BeforeRecordError()
         {
-            if (_sending) return;
-            foreach (var lane in _laneOrder)
+            if (!_sending)
             {
-                var accepted = lane.Batcher.Flush();
-                if (accepted.Count > 0) Send(lane, accepted);
+                foreach (var lane in _laneOrder)
+                {
+                    var accepted = lane.Batcher.Flush();
+                    if (accepted.Count > 0) Send(lane, accepted);
+                }
             }
+            base.BeforeRecordError();
         }
 
         private sealed class Lane

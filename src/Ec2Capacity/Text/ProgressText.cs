@@ -22,6 +22,10 @@ namespace Ec2Capacity
         /// <summary>Told when an earlier item's error is written while this cancel's object waits its turn.</summary>
         public static string CancelMade(string capacityReservationId) => $"Change sent: Capacity Reservation {capacityReservationId} is cancelled.";
 
+        /// <summary>Told when an earlier batch's error is written while this batch's results wait their turn.</summary>
+        public static string CreditBatchMade(int batchNumber, int changed, int instances) =>
+            $"Change sent: batch {batchNumber} set the CPU credit option of {changed} of {instances} instances.";
+
         /// <summary>Activity of the line above every allocation a -Wait pipeline waits for.</summary>
         public const string WaitAllActivity = "Waiting for allocations";
 
