@@ -58,26 +58,30 @@ namespace Ec2Capacity.Benchmarks
         /// one resolution, items gathered by <see cref="CreditBatcher"/>, one request per full batch and one for the rest.
         /// Returns the number of instances that succeeded.
         /// </summary>
-        public async Task<int> SetCreditsAsync(IReadOnlyList<string> instanceIds, string cpuCredits, int batchSize)
+        /// <summary>
+        /// What Set-InstanceCreditSpecification does with a pipeline: batches from <see cref="CreditBatcher"/>, up to
+        /// <paramref name="batchesAtOnce"/> in flight (the cmdlet's -ThrottleLimit, default 4).
+        /// </summary>
+        public async Task<int> SetCreditsAsync(IReadOnlyList<string> instanceIds, string cpuCredits, int batchSize, int batchesAtOnce = 4)
         {
             var connection = _resolver.Resolve(_options);
             var client = Ec2ClientCache.Shared.GetClient(connection);
             var service = new CreditSpecificationService(new Ec2Context(client, connection.RegionName));
             var batcher = new CreditBatcher(batchSize);
+            var inFlight = new Queue<Task<IReadOnlyList<InstanceCreditSpecificationResult>>>();
             int succeeded = 0;
             foreach (string id in instanceIds)
             {
                 var full = batcher.Add(new CreditChange(id, cpuCredits));
                 if (full != null && full.Count > 0)
                 {
-                    succeeded += CountSucceeded(await service.ApplyBatchAsync(full, null, CancellationToken.None).ConfigureAwait(false));
+                    inFlight.Enqueue(service.ApplyBatchAsync(full, null, CancellationToken.None));
+                    if (inFlight.Count >= batchesAtOnce) succeeded += CountSucceeded(await inFlight.Dequeue().ConfigureAwait(false));
                 }
             }
             var rest = batcher.Flush();
-            if (rest != null && rest.Count > 0)
-            {
-                succeeded += CountSucceeded(await service.ApplyBatchAsync(rest, null, CancellationToken.None).ConfigureAwait(false));
-            }
+            if (rest != null && rest.Count > 0) inFlight.Enqueue(service.ApplyBatchAsync(rest, null, CancellationToken.None));
+            while (inFlight.Count > 0) succeeded += CountSucceeded(await inFlight.Dequeue().ConfigureAwait(false));
             return succeeded;
         }
 

@@ -114,7 +114,7 @@ namespace Ec2Capacity.Benchmarks
             }
         }
 
-        [Benchmark(Description = "engine (CreditBatcher, batches of 100)")]
+        [Benchmark(Description = "engine (CreditBatcher, batches of 100, 4 in flight as the cmdlet sends them)")]
         public async Task Engine()
         {
             int ok = await _fx.Engine.SetCreditsAsync(_ids, "unlimited", BatchSize).ConfigureAwait(false);

@@ -45,7 +45,7 @@ namespace Ec2Capacity.Benchmarks
             ["per-call-aa-time"] = "A/A control: the raw SDK reused-client lookup measured again / itself (the measurement's own spread; 1 = none)",
             ["client-reuse"] = "200 sequential lookups, engine / new AmazonEC2Client per call (AWS.Tools pattern)",
             ["client-reuse-alloc"] = "bytes of the same 200 lookups, engine / new client per call",
-            ["batching-time"] = "credit option of 1,000 instances, engine (batches of 100) / one request per instance",
+            ["batching-time"] = "credit option of 1,000 instances, engine (batches of 100, 4 in flight) / one request per instance",
             ["batching-requests"] = "EC2 requests in the emulator journal for those 1,000 instances, engine / one per instance",
             ["paging-1000-per-account-ns"] = "engine ns per account, reservation with 1,000 accounts, pages of 1,000",
             ["paging-10000-per-account-ns"] = "engine ns per account, reservation with 10,000 accounts, pages of 1,000",

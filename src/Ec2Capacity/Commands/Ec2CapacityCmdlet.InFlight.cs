@@ -87,7 +87,7 @@ namespace Ec2Capacity
             var scope = new ItemScope(this, item);
             var token = CancellationToken;
             Interlocked.Increment(ref _unsent);
-            item.Done = Task.Run(() => work(scope, token));
+            item.Done = StartOnThisThread(() => work(scope, token));
             _ = item.Done.ContinueWith(_ => MarkSent(item), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             _inFlight.Enqueue(item);
             if (changesTarget) _latestByTarget[targetId] = item;
@@ -95,6 +95,28 @@ namespace Ec2Capacity
             WriteFinishedItems();
             PumpUntil(() => Volatile.Read(ref _unsent) < ItemsAtOnce);
             WriteFinishedItems();
+        }
+
+        /// <summary>
+        /// Runs the work here up to its first await (no thread hop before the request goes out) with no
+        /// SynchronizationContext, so a host that installs one is never asked to run the rest.
+        /// </summary>
+        private static Task<Action> StartOnThisThread(Func<Task<Action>> start)
+        {
+            var saved = SynchronizationContext.Current;
+            SynchronizationContext.SetSynchronizationContext(null);
+            try
+            {
+                return start();
+            }
+            catch (Exception e)
+            {
+                return Task.FromException<Action>(e);
+            }
+            finally
+            {
+                SynchronizationContext.SetSynchronizationContext(saved);
+            }
         }
 
         /// <summary>Writes every item at the head of the line whose work has ended, without waiting.</summary>

@@ -20,13 +20,13 @@ namespace Ec2Capacity
         public static string QuoteIdForm => Messages.QuoteIdForm;
 
         public static string CapacityReservationId(string value, string parameterName = "CapacityReservationId") =>
-            Identifier(value, parameterName, "cr-", CapacityReservationIdForm, HexLength17);
+            Identifier(value, parameterName, "cr-", () => CapacityReservationIdForm, HexLength17);
 
         public static string InstanceId(string value, string parameterName = "InstanceId") =>
-            Identifier(value, parameterName, "i-", InstanceIdForm, HexLength8Or17);
+            Identifier(value, parameterName, "i-", () => InstanceIdForm, HexLength8Or17);
 
         public static string QuoteId(string value, string parameterName = "QuoteId") =>
-            Identifier(value, parameterName, "crcq-", QuoteIdForm, HexLength17);
+            Identifier(value, parameterName, "crcq-", () => QuoteIdForm, HexLength17);
 
         // The accepted values are the cmdlets' [ValidateSet]s (PowerShell checks them, case-insensitively); EC2 wants
         // them in lowercase.
@@ -112,10 +112,11 @@ namespace Ec2Capacity
         // The accepted hex lengths, allocated once (a params array would be allocated by every check).
         private static readonly int[] HexLength17 = { 17 }, HexLength8Or17 = { 8, 17 };
 
-        private static string Identifier(string value, string parameterName, string prefix, string form, int[] hexLengths)
+        // The form is looked up only for an error: a resource lookup per valid ID showed in the per-call profile.
+        private static string Identifier(string value, string parameterName, string prefix, Func<string> form, int[] hexLengths)
         {
-            if (value == null) throw new InputValidationException(parameterName, form, Messages.ValueNull, ErrorIds.NullId);
-            if (value.Trim().Length == 0) throw new InputValidationException(parameterName, form, Messages.ValueEmpty, ErrorIds.EmptyId);
+            if (value == null) throw new InputValidationException(parameterName, form(), Messages.ValueNull, ErrorIds.NullId);
+            if (value.Trim().Length == 0) throw new InputValidationException(parameterName, form(), Messages.ValueEmpty, ErrorIds.EmptyId);
             bool ok = value.StartsWith(prefix, StringComparison.Ordinal);
             if (ok)
             {
@@ -127,7 +128,7 @@ namespace Ec2Capacity
                     ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
                 }
             }
-            if (!ok) throw new InputValidationException(parameterName, form, string.Format(CultureInfo.InvariantCulture, Messages.IdMalformed, Quote(value)), ErrorIds.MalformedId);
+            if (!ok) throw new InputValidationException(parameterName, form(), string.Format(CultureInfo.InvariantCulture, Messages.IdMalformed, Quote(value)), ErrorIds.MalformedId);
             return value;
         }
 
