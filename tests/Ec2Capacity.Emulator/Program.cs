@@ -81,14 +81,14 @@ namespace Ec2Capacity.Emulator
             EmulatorServer server;
             try
             {
-                server = await EmulatorServer.StartAsync(seed, port, consoleWarnings: true).ConfigureAwait(false);
+                server = await EmulatorServer.StartAsync(seed, port).ConfigureAwait(false);
             }
             catch (SeedException ex)
             {
                 stderr.WriteLine("error: invalid seed: " + ex.Message);
                 return 2;
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException || ex is System.Net.Sockets.SocketException)
             {
                 stderr.WriteLine("error: cannot listen on 127.0.0.1:" + port + ": " + ex.Message);
                 return 1;

@@ -12,6 +12,7 @@ namespace Ec2Capacity.Emulator
         internal static readonly Regex ReservationIdForm = new Regex("^cr-[0-9a-f]{17}$", RegexOptions.CultureInvariant);
         internal static readonly Regex InstanceIdForm = new Regex("^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$", RegexOptions.CultureInvariant);
         private static readonly Regex AccountIdForm = new Regex("^[0-9]{12}$", RegexOptions.CultureInvariant);
+        private static readonly Regex AccountNameForm = new Regex("^[A-Za-z][A-Za-z0-9_]{0,63}$", RegexOptions.CultureInvariant);
         private static readonly Regex RegionForm = new Regex("^[a-z]{2}(?:-[a-z]+)+-[0-9]+$", RegexOptions.CultureInvariant);
         private static readonly Regex InstanceTypeForm = new Regex("^[a-z][a-z0-9-]*\\.[a-z0-9-]+$", RegexOptions.CultureInvariant);
 
@@ -84,14 +85,19 @@ namespace Ec2Capacity.Emulator
 
         private static Account ParseAccount(Obj o, string path, HashSet<string> keys)
         {
-            o.Allow("accountId", "accessKeyId", "secretAccessKey", "sessionToken", "allowedActions", "hasSessionToken");
+            o.Allow("name", "accountId", "accessKeyId", "secretAccessKey", "sessionToken", "allowedActions", "hasSessionToken");
             var a = new Account
             {
+                Name = o.OptionalString("name"),
                 AccountId = o.RequiredString("accountId"),
                 AccessKeyId = o.RequiredString("accessKeyId"),
                 SecretAccessKey = o.RequiredString("secretAccessKey"),
                 SessionToken = o.OptionalString("sessionToken"),
             };
+            // A name becomes a property of Start-Ec2CapacityEmulator's object ($emu.Owner): a plain identifier, unique.
+            if (a.Name != null && !AccountNameForm.IsMatch(a.Name))
+                throw new SeedException(path + ".name", "expected 1-64 letters, digits or '_', starting with a letter");
+            if (a.Name != null && !keys.Add("name:" + a.Name.ToLowerInvariant())) throw new SeedException(path + ".name", "duplicate account name");
             if (!AccountIdForm.IsMatch(a.AccountId)) throw new SeedException(path + ".accountId", "expected 12 digits");
             if (a.AccessKeyId.Length > 128 || !IsToken(a.AccessKeyId))
                 throw new SeedException(path + ".accessKeyId", "expected 1-128 printable ASCII characters without '/', ',', '=' or spaces");

@@ -50,6 +50,7 @@ namespace Ec2Capacity.Emulator
 
     internal sealed class Account
     {
+        public string Name;
         public string AccountId;
         public string AccessKeyId;
         public string SecretAccessKey;

@@ -23,6 +23,18 @@ namespace Ec2Capacity.Emulator
         public IReadOnlyDictionary<string, string> Parameters { get; init; }
     }
 
+    /// <summary>One account of the seed: its test keys and what it may do. Seeds hold only test credentials.</summary>
+    public sealed class SeedAccount
+    {
+        /// <summary>The seed's optional "name" (Owner, ReadOnly …); null when it has none.</summary>
+        public string Name { get; init; }
+        public string AccountId { get; init; }
+        public string AccessKeyId { get; init; }
+        public string SecretAccessKey { get; init; }
+        public string SessionToken { get; init; }
+        public IReadOnlyList<string> AllowedActions { get; init; }
+    }
+
     /// <summary>A seed document was rejected; <see cref="Field"/> is the JSON path of the offending field.</summary>
     public sealed class SeedException : Exception
     {

@@ -6,7 +6,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 
 namespace Ec2Capacity.Emulator
 {
@@ -87,6 +86,23 @@ namespace Ec2Capacity.Emulator
             get { lock (Sync) return _world.Region; }
         }
 
+        /// <summary>The seed's accounts, keys included (the test credentials a kit user connects with).</summary>
+        public IReadOnlyList<SeedAccount> Accounts()
+        {
+            lock (Sync)
+            {
+                return _world.Accounts.ConvertAll(a => new SeedAccount
+                {
+                    Name = a.Name,
+                    AccountId = a.AccountId,
+                    AccessKeyId = a.AccessKeyId,
+                    SecretAccessKey = a.SecretAccessKey,
+                    SessionToken = a.SessionToken,
+                    AllowedActions = a.AllowedActions.ToArray(),
+                });
+            }
+        }
+
         public void Reset(World world)
         {
             lock (Sync)
@@ -158,7 +174,7 @@ namespace Ec2Capacity.Emulator
         }
 
         /// <summary>Runs one EC2 request: SigV4, action, permission, parameters, DryRun, then the action's rules.</summary>
-        public Ec2Result Execute(HttpRequest request, byte[] body, Dictionary<string, string> parameters, string requestId)
+        public Ec2Result Execute(EmulatorHttpRequest request, byte[] body, Dictionary<string, string> parameters, string requestId)
         {
             lock (Sync)
             {
@@ -236,6 +252,7 @@ namespace Ec2Capacity.Emulator
                     foreach (var a in w.Accounts)
                     {
                         j.WriteStartObject();
+                        if (a.Name != null) j.WriteString("name", a.Name);
                         j.WriteString("accountId", a.AccountId);
                         j.WriteString("accessKeyId", a.AccessKeyId);
                         j.WriteBoolean("hasSessionToken", a.SessionToken != null);

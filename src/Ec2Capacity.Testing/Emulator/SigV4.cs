@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Http;
 
 namespace Ec2Capacity.Emulator
 {
@@ -18,9 +17,9 @@ namespace Ec2Capacity.Emulator
         public const string AuthFailureMessage = "AWS was not able to validate the provided access credentials";
 
         /// <summary>The access key ID named in the Authorization header, or null (for the journal; not verified).</summary>
-        public static string PeekAccessKeyId(HttpRequest request)
+        public static string PeekAccessKeyId(EmulatorHttpRequest request)
         {
-            string auth = request.Headers.Authorization.ToString();
+            string auth = request.Headers["Authorization"];
             if (!auth.StartsWith(Algorithm + " ", StringComparison.Ordinal)) return null;
             var parts = ParseAuthorization(auth);
             if (parts == null || !parts.TryGetValue("Credential", out var cred)) return null;
@@ -30,9 +29,9 @@ namespace Ec2Capacity.Emulator
         }
 
         /// <summary>Returns the signing account, or throws an <see cref="Ec2Error"/> AuthFailure (401).</summary>
-        public static Account Verify(HttpRequest request, byte[] body, World world)
+        public static Account Verify(EmulatorHttpRequest request, byte[] body, World world)
         {
-            string auth = request.Headers.Authorization.ToString();
+            string auth = request.Headers["Authorization"];
             if (string.IsNullOrEmpty(auth)) throw Fail("missing Authorization header");
             if (!auth.StartsWith(Algorithm + " ", StringComparison.Ordinal)) throw Fail("unsupported authorization scheme");
             var parts = ParseAuthorization(auth);
@@ -53,7 +52,7 @@ namespace Ec2Capacity.Emulator
             if (!string.Equals(region, world.Region, StringComparison.Ordinal)) throw Fail("credential scope region is not " + world.Region);
             if (service != "ec2") throw Fail("credential scope service is not ec2");
 
-            string amzDate = request.Headers["x-amz-date"].ToString();
+            string amzDate = request.Headers["x-amz-date"];
             if (amzDate.Length != 16 || !DateTime.TryParseExact(amzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
                 throw Fail("missing or malformed X-Amz-Date");
             if (!amzDate.StartsWith(date, StringComparison.Ordinal)) throw Fail("credential date does not match X-Amz-Date");
@@ -62,7 +61,7 @@ namespace Ec2Capacity.Emulator
             if (!headerNames.Contains("host")) throw Fail("host is not a signed header");
             if (!headerNames.Contains("x-amz-date")) throw Fail("x-amz-date is not a signed header");
 
-            string token = request.Headers["x-amz-security-token"].ToString();
+            string token = request.Headers["x-amz-security-token"];
             if (account.SessionToken != null)
             {
                 if (token.Length == 0 || !FixedEquals(token, account.SessionToken)) throw Fail("missing or wrong session token");
@@ -74,21 +73,21 @@ namespace Ec2Capacity.Emulator
             }
 
             string bodyHash = Hex(SHA256.HashData(body));
-            string payloadHash = request.Headers["x-amz-content-sha256"].ToString();
+            string payloadHash = request.Headers["x-amz-content-sha256"];
             if (payloadHash.Length == 0) payloadHash = bodyHash;
             else if (payloadHash != "UNSIGNED-PAYLOAD" && !string.Equals(payloadHash, bodyHash, StringComparison.OrdinalIgnoreCase))
                 throw Fail("x-amz-content-sha256 does not match the body");
 
             var canonical = new StringBuilder();
             canonical.Append(request.Method).Append('\n');
-            canonical.Append(CanonicalPath(request.Path.HasValue ? request.Path.Value : "/")).Append('\n');
-            canonical.Append(CanonicalQuery(request.QueryString.HasValue ? request.QueryString.Value : "")).Append('\n');
+            canonical.Append(CanonicalPath(request.Path)).Append('\n');
+            canonical.Append(CanonicalQuery(request.QueryString)).Append('\n');
             foreach (var name in headerNames)
             {
                 if (name.Length == 0 || name != name.ToLowerInvariant()) throw Fail("malformed SignedHeaders");
-                var values = request.Headers[name];
+                var values = request.Headers.GetValues(name);
                 if (values.Count == 0) throw Fail("signed header " + name + " is missing");
-                canonical.Append(name).Append(':').Append(CanonicalHeaderValue(string.Join(",", values.ToArray()))).Append('\n');
+                canonical.Append(name).Append(':').Append(CanonicalHeaderValue(string.Join(",", values))).Append('\n');
             }
             canonical.Append('\n').Append(signedHeaders).Append('\n').Append(payloadHash);
 
