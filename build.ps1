@@ -12,7 +12,8 @@
       Test     dotnet test Ec2Capacity.sln: every xunit suite and every Pester suite (in pwsh 7.6.9). Fails on any failure.
       Pester   Only the Pester suites, in the PowerShell that runs this script (for Windows PowerShell 5.1, say);
                needs a build first (-Task Build or -Task Test).
-      Package  A clean copy of the module in out/Ec2Capacity/<version>/, ready for Publish-Module.
+      Package  Clean copies of the module in out/Ec2Capacity/<version>/ and of the test kit in
+               out/Ec2Capacity.Testing/<version>/, ready for Publish-Module.
       Docs     Writes docs/cmdlets/<Name>.md for each cmdlet from the MAML help (the pages the cmdlets' HelpUri names).
       Demo     Starts the EC2 emulator with its demo seed, imports the module, runs a short pipeline against it and
                stops the emulator.
@@ -133,6 +134,16 @@ function Invoke-Package {
         }
     }
     Write-Host "Packaged Ec2Capacity $version in $target"
+
+    # The test kit, beside it, with the same version.
+    Invoke-Dotnet @('build', (Join-Path $root 'src/Ec2Capacity.Testing/Ec2Capacity.Testing.csproj'), '-c', $Configuration, '-nologo', '-t:Package')
+    $kit = Join-Path $root "out/Ec2Capacity.Testing/$version"
+    $kitData = Import-PowerShellDataFile -Path (Join-Path $kit 'Ec2Capacity.Testing.psd1')
+    if ($kitData.ModuleVersion -ne $version) { throw "Ec2Capacity.Testing was packaged as $($kitData.ModuleVersion), not $version." }
+    foreach ($relative in @($kitData.RootModule) + @($kitData.FormatsToProcess)) {
+        if (-not (Test-Path (Join-Path $kit $relative))) { throw "The packaged kit manifest names '$relative', which is not in $kit." }
+    }
+    Write-Host "Packaged Ec2Capacity.Testing $version in $kit"
 }
 
 function Start-DemoEmulator {

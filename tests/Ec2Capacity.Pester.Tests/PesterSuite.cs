@@ -34,7 +34,9 @@ namespace Ec2Capacity.Pester.Tests
 
         public static IEnumerable<string> TestFiles()
         {
-            var roots = new[] { Path.Combine(Layout.RepoRoot, "tests", "Pester"), Path.Combine(Layout.RepoRoot, "examples") };
+            // examples/ holds a runbook author's tests: they need the installed modules, so TestingKit.Tests.ps1 runs them
+            // in a fresh pwsh with only the packaged modules on $env:PSModulePath, as a user would.
+            var roots = new[] { Path.Combine(Layout.RepoRoot, "tests", "Pester") };
             return roots.Where(Directory.Exists)
                 .SelectMany(root => Directory.EnumerateFiles(root, "*.Tests.ps1", SearchOption.AllDirectories))
                 .Select(Relative)

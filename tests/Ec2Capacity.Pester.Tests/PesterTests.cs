@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace Ec2Capacity.Pester.Tests
 {
-    /// <summary>Each Pester test in tests/Pester (and examples/) is one case here, run in the pinned pwsh.</summary>
+    /// <summary>Each Pester test in tests/Pester is one case here, run in the pinned pwsh (examples/ through TestingKit.Tests.ps1).</summary>
     public class PesterTests
     {
         public static IEnumerable<object[]> Tests => PesterSuite.Discover().Select(t => new object[] { new PesterCase(t.File, t.Name) });

@@ -283,7 +283,12 @@ namespace Ec2Capacity.Testing
     /// <summary>Stops every emulator when the module is removed (Remove-Module) or the process exits.</summary>
     public sealed class ModuleLifetime : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
-        public void OnImport() => AppDomain.CurrentDomain.ProcessExit += (s, e) => Ec2CapacityEmulator.StopAll();
+        private static int _hooked;
+
+        public void OnImport()
+        {
+            if (System.Threading.Interlocked.Exchange(ref _hooked, 1) == 0) AppDomain.CurrentDomain.ProcessExit += (s, e) => Ec2CapacityEmulator.StopAll();
+        }
 
         public void OnRemove(PSModuleInfo psModuleInfo) => Ec2CapacityEmulator.StopAll();
     }
@@ -321,7 +326,7 @@ namespace Ec2Capacity.Testing
         }
 
         public static ErrorRecord Invalid(SeedException e, object seed) =>
-            new ErrorRecord(new ArgumentException("-Seed: " + e.Message, "Seed", e), "InvalidSeed", ErrorCategory.InvalidArgument, seed)
+            new ErrorRecord(new ArgumentException("-Seed: " + e.Message, e), "InvalidSeed", ErrorCategory.InvalidArgument, seed)
             {
                 ErrorDetails = new ErrorDetails("-Seed: " + e.Message),
             };

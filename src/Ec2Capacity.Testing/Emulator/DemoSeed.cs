@@ -58,6 +58,7 @@ namespace Ec2Capacity.Emulator
   "region": "us-east-1",
   "accounts": [
     {
+      "name": "Owner",
       "accountId": "123456789012",
       "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
       "secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -66,6 +67,7 @@ namespace Ec2Capacity.Emulator
       ]
     },
     {
+      "name": "ReadOnly",
       "accountId": "123456789012",
       "accessKeyId": "AKIAI44QH8DHBEXAMPLE",
       "secretAccessKey": "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
@@ -74,6 +76,7 @@ namespace Ec2Capacity.Emulator
       ]
     },
     {
+      "name": "Session",
       "accountId": "123456789012",
       "accessKeyId": "ASIAIOSFODNN7SESSION",
       "secretAccessKey": "sessionSecretKeyExample/K7MDENG/bPxRfiCY",
