@@ -3,8 +3,9 @@
 
 $script:ModuleCmdletNames = 'Get-CapacityReservationUsage', 'New-InterruptibleCapacityAllocation',
     'Update-InterruptibleCapacityAllocation', 'Stop-CapacityReservation', 'Set-InstanceCreditSpecification'
-# AWS.Tools cmdlets the help pipes from; the tests stand them in.
-$script:AwsToolsCmdletNames = 'Get-EC2CapacityReservation', 'Get-EC2Instance', 'Get-EC2CreditSpecification'
+# AWS.Tools cmdlets the help pipes from (the tests stand them in), and the test kit's, which the about topic shows.
+$script:AwsToolsCmdletNames = 'Get-EC2CapacityReservation', 'Get-EC2Instance', 'Get-EC2CreditSpecification',
+    'Start-Ec2CapacityEmulator', 'Stop-Ec2CapacityEmulator', 'Reset-Ec2CapacityEmulator', 'Get-Ec2CapacityEmulatorState', 'Get-Ec2CapacityEmulatorRequest'
 
 function Get-MamlExample {
     <# Every example of the MAML help as { Name = '<cmdlet> <n>'; Code }. #>

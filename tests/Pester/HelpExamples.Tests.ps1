@@ -18,7 +18,16 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     . (Join-Path $PSScriptRoot 'ScriptedHost.ps1')
     . (Join-Path $PSScriptRoot 'HelpExampleSource.ps1')
-    Import-Ec2Capacity
+
+    # A folder on $env:PSModulePath where Ec2Capacity and Ec2Capacity.Testing are found by name: links to the repository.
+    # Every runspace here imports the module through it: two copies from two paths in one process would be two load
+    # contexts with the same type names, which PowerShell's parameter binding cannot tell apart.
+    $installed = Join-Path $TestDrive 'modules'
+    $null = New-Item -ItemType Directory -Path $installed
+    $linkType = if ($IsWindows) { 'Junction' } else { 'SymbolicLink' }
+    $null = New-Item -ItemType $linkType -Path (Join-Path $installed 'Ec2Capacity') -Target (Get-RepoRoot)
+    $null = New-Item -ItemType $linkType -Path (Join-Path $installed 'Ec2Capacity.Testing') -Target (Join-Path (Get-RepoRoot) 'module/Ec2Capacity.Testing')
+    Import-Module (Join-Path $installed 'Ec2Capacity/Ec2Capacity.psd1') -Force -ErrorAction Stop
     $emulator = Start-TestEmulator
     $seed = Get-DemoSeedInfo
     $cmdletNames = 'Get-CapacityReservationUsage', 'New-InterruptibleCapacityAllocation',
@@ -94,6 +103,9 @@ function global:Get-EC2CreditSpecification {
         }
         $prelude = @'
 $null = Set-Location -LiteralPath $Arguments.WorkDir
+# Both modules can be imported by name, as once installed; Ec2Capacity is, from there.
+$env:PSModulePath = $Arguments.ModulePath + [System.IO.Path]::PathSeparator + $env:PSModulePath
+Import-Module Ec2Capacity -ErrorAction Stop
 foreach ($name in $Arguments.Cmdlets) {
     foreach ($p in $Arguments.Connection.GetEnumerator()) { $global:PSDefaultParameterValues["${name}:$($p.Key)"] = $p.Value }
 }
@@ -102,10 +114,10 @@ foreach ($v in $Arguments.Variables.GetEnumerator()) { Set-Variable -Name $v.Key
 '@
         $arguments = @{
             Url = $emulator.Url; WorkDir = $workDir; Cmdlets = $cmdletNames; Connection = $connection
-            Region = $Region; Variables = $Variables
+            Region = $Region; Variables = $Variables; ModulePath = $installed
         }
         $script = [scriptblock]::Create($prelude + "`n" + $standIns + "`n" + $Code)
-        $run = Invoke-WithScriptedHost -ScriptBlock $script -Arguments $arguments -Answers $Answers
+        $run = Invoke-WithScriptedHost -ScriptBlock $script -Arguments $arguments -Answers $Answers -NoImport
         $run | Add-Member -NotePropertyName Text -NotePropertyValue ($run.Output | Out-String -Width 200)
         $run | Add-Member -NotePropertyName Journal -NotePropertyValue @(Get-EmulatorJournal -Emulator $emulator)
         $run | Add-Member -NotePropertyName State -NotePropertyValue (Get-EmulatorState -Emulator $emulator)
@@ -476,6 +488,17 @@ foreach ($v in $Arguments.Variables.GetEnumerator()) { Set-Variable -Name $v.Key
             $run.Output[1].SourceCapacityReservationId | Should -Be $seed.Source
             $run.Output[1].Status | Should -Be 'active'
             $run.Output[1].InstanceCount | Should -Be 2
+        }
+        'about: The Ec2Capacity.Testing module runs the emulator inside PowerShell 7.4+' = {
+            param($code)
+            $run = Invoke-DocumentedCode -Code $code -Keys None
+            $run.Errors | Should -BeNullOrEmpty
+            $run.Output.Count | Should -Be 2
+            $run.Output[0].CapacityReservationId | Should -Be $seed.Source
+            $run.Output[1].Action | Should -Be 'GetCapacityReservationUsage'
+            $run.Output[1].HttpStatus | Should -Be 200
+            # The kit's own emulator answered: the shared test emulator saw nothing.
+            $run.Journal | Should -BeNullOrEmpty
         }
         'about: Handle errors as with any cmdlet' = {
             param($code)

@@ -94,7 +94,9 @@ function Invoke-WithScriptedHost {
     param(
         [Parameter(Mandatory)] [scriptblock] $ScriptBlock,
         [string[]] $Answers = @(),
-        [hashtable] $Arguments = @{}
+        [hashtable] $Arguments = @{},
+        # The script imports the module itself (for example by name, from a $env:PSModulePath it sets).
+        [switch] $NoImport
     )
     $scriptedHost = [Ec2CapacityTests.ScriptedHost]::new()
     foreach ($answer in $Answers) { $scriptedHost.Script.Answers.Enqueue($answer) }
@@ -103,7 +105,7 @@ function Invoke-WithScriptedHost {
     try {
         $shell = [powershell]::Create()
         $shell.Runspace = $runspace
-        $null = $shell.AddCommand('Import-Module').AddParameter('Name', (Join-Path (Get-RepoRoot) 'Ec2Capacity.psd1')).AddStatement()
+        if (-not $NoImport) { $null = $shell.AddCommand('Import-Module').AddParameter('Name', (Join-Path (Get-RepoRoot) 'Ec2Capacity.psd1')).AddStatement() }
         $null = $shell.AddScript("param(`$Arguments) $ScriptBlock").AddArgument($Arguments)
         $output = @()
         $failure = $null

@@ -89,6 +89,19 @@ Describe 'Start-Ec2CapacityEmulator' {
         }
     }
 
+    It 'listens on the loopback address only' {
+        $emu = Start-Ec2CapacityEmulator
+        try {
+            $listeners = @([System.Net.NetworkInformation.IPGlobalProperties]::GetIPGlobalProperties().GetActiveTcpListeners() |
+                    Where-Object Port -eq $emu.Port)
+            $listeners.Count | Should -Be 1
+            $listeners[0].Address | Should -Be ([System.Net.IPAddress]::Loopback)
+        }
+        finally {
+            $emu | Stop-Ec2CapacityEmulator
+        }
+    }
+
     It 'gives each start its own emulator and port' {
         $a = Start-Ec2CapacityEmulator
         $b = Start-Ec2CapacityEmulator
