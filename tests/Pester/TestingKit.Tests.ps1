@@ -162,6 +162,24 @@ Describe 'The journal, the state and reset' {
     }
 }
 
+Describe 'Help' {
+    It '<_> has help from the MAML: a synopsis, each parameter described, examples that parse' -ForEach @(
+        'Start-Ec2CapacityEmulator', 'Reset-Ec2CapacityEmulator', 'Get-Ec2CapacityEmulatorState', 'Get-Ec2CapacityEmulatorRequest', 'Stop-Ec2CapacityEmulator'
+    ) {
+        $help = Get-Help $_ -Full
+        $help.Synopsis | Should -Not -BeLike "$_*"
+        $declared = @((Get-Command $_).Parameters.Keys | Where-Object { $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters })
+        foreach ($name in $declared) {
+            ($help.parameters.parameter | Where-Object name -eq $name).description.Text | Should -Not -BeNullOrEmpty -Because "-$name is documented"
+        }
+        foreach ($example in @($help.examples.example)) {
+            $errors = $null
+            $null = [System.Management.Automation.Language.Parser]::ParseInput($example.code, [ref] $null, [ref] $errors)
+            $errors | Should -BeNullOrEmpty
+        }
+    }
+}
+
 Describe 'Nothing is left listening' {
     It 'Stop-Ec2CapacityEmulator closes the port, and the cmdlets say the emulator is stopped' {
         $emu = Start-Ec2CapacityEmulator
