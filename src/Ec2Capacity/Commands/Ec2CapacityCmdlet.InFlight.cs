@@ -209,11 +209,31 @@ namespace Ec2Capacity
         private int _waitsStarted, _waitsSettled, _waitParentId;
 
         /// <summary>
+        /// New's and Update's item: the change, then with <paramref name="wait"/> its wait; the allocation (settled, with
+        /// -Wait) is written in input order.
+        /// </summary>
+        private protected void StartAllocationChange(string id, InterruptibleAllocationService service,
+            Func<CancellationToken, Task<InterruptibleCapacityAllocation>> change, bool wait, int timeoutSeconds, int progressActivityId)
+        {
+            StartItem(id, async (scope, ct) =>
+            {
+                var changed = await change(ct).ConfigureAwait(false);
+                if (!wait)
+                {
+                    scope.ChangeMade(ProgressText.ChangeMade(changed), tellNow: false);
+                    return () => WriteOutput(changed);
+                }
+                var settled = await WaitForAllocationAsync(scope, service, changed, timeoutSeconds, progressActivityId, ct).ConfigureAwait(false);
+                return () => WriteOutput(settled);
+            });
+        }
+
+        /// <summary>
         /// -Wait of New- and Update-InterruptibleCapacityAllocation for one item: says what changed, then polls until the
         /// allocation settles. All waits of a pipeline share one progress display: a line for the pipeline (how many have
         /// settled) and one below it for each allocation.
         /// </summary>
-        private protected async Task<InterruptibleCapacityAllocation> WaitForAllocationAsync(ItemScope scope, InterruptibleAllocationService service,
+        private async Task<InterruptibleCapacityAllocation> WaitForAllocationAsync(ItemScope scope, InterruptibleAllocationService service,
             InterruptibleCapacityAllocation started, int timeoutSeconds, int progressActivityId, CancellationToken cancellationToken)
         {
             scope.ChangeMade(ProgressText.ChangeSent(started), tellNow: true);

@@ -86,19 +86,7 @@ namespace Ec2Capacity.Commands
                     case Answer.Skip:
                         return;
                 }
-                bool wait = Wait.IsPresent;
-                int timeoutSeconds = WaitTimeoutSeconds;
-                StartItem(id, async (scope, ct) =>
-                {
-                    var created = await service.CreateAsync(request, ct).ConfigureAwait(false);
-                    if (!wait)
-                    {
-                        scope.ChangeMade(ProgressText.ChangeMade(created), tellNow: false);
-                        return () => WriteOutput(created);
-                    }
-                    var settled = await WaitForAllocationAsync(scope, service, created, timeoutSeconds, ProgressActivityId, ct).ConfigureAwait(false);
-                    return () => WriteOutput(settled);
-                });
+                StartAllocationChange(id, service, ct => service.CreateAsync(request, ct), Wait.IsPresent, WaitTimeoutSeconds, ProgressActivityId);
             }
             catch (System.Exception e) when (IsEngineFailure(e))
             {

@@ -94,19 +94,7 @@ namespace Ec2Capacity.Commands
                     return;
                 }
 
-                bool wait = Wait.IsPresent;
-                int timeoutSeconds = WaitTimeoutSeconds;
-                StartItem(id, async (scope, ct) =>
-                {
-                    var updated = await service.UpdateAsync(request, ct).ConfigureAwait(false);
-                    if (!wait)
-                    {
-                        scope.ChangeMade(ProgressText.ChangeMade(updated), tellNow: false);
-                        return () => WriteOutput(updated);
-                    }
-                    var settled = await WaitForAllocationAsync(scope, service, updated, timeoutSeconds, ProgressActivityId, ct).ConfigureAwait(false);
-                    return () => WriteOutput(settled);
-                });
+                StartAllocationChange(id, service, ct => service.UpdateAsync(request, ct), Wait.IsPresent, WaitTimeoutSeconds, ProgressActivityId);
             }
             catch (System.Exception e) when (IsEngineFailure(e))
             {
