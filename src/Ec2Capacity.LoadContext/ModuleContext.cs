@@ -2,6 +2,8 @@ using System;
 using System.Collections.Concurrent;
 using System.IO;
 using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Runtime.Loader;
 
 namespace Ec2Capacity.LoadContext
@@ -13,7 +15,10 @@ namespace Ec2Capacity.LoadContext
     public sealed class ModuleContext : AssemblyLoadContext
     {
         // Assemblies cannot be unloaded here, so a second Import-Module (-Force) gets the context the first one made.
-        private static readonly ConcurrentDictionary<string, Assembly> Loaded = new ConcurrentDictionary<string, Assembly>(StringComparer.Ordinal);
+        // Keyed by the build (the assembly's MVID), not the path: the same files imported through another path (a link,
+        // a packaged copy) would otherwise be a second context with the same type names, which PowerShell's parameter
+        // binding cannot tell apart (InvalidCastException when a runspace binds the other copy's cmdlet).
+        private static readonly ConcurrentDictionary<Guid, Assembly> Loaded = new ConcurrentDictionary<Guid, Assembly>();
 
         private readonly string _folder;
 
@@ -23,7 +28,17 @@ namespace Ec2Capacity.LoadContext
         public static Assembly LoadCmdlets(string path)
         {
             var full = Path.GetFullPath(path);
-            return Loaded.GetOrAdd(full, p => new ModuleContext(Path.GetDirectoryName(p)).LoadFromAssemblyPath(p));
+            return Loaded.GetOrAdd(BuildOf(full), _ => new ModuleContext(Path.GetDirectoryName(full)).LoadFromAssemblyPath(full));
+        }
+
+        private static Guid BuildOf(string path)
+        {
+            using (var stream = File.OpenRead(path))
+            using (var pe = new PEReader(stream))
+            {
+                var metadata = pe.GetMetadataReader();
+                return metadata.GetGuid(metadata.GetModuleDefinition().Mvid);
+            }
         }
 
         protected override Assembly Load(AssemblyName name)

@@ -20,8 +20,7 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'HelpExampleSource.ps1')
 
     # A folder on $env:PSModulePath where Ec2Capacity and Ec2Capacity.Testing are found by name: links to the repository.
-    # Every runspace here imports the module through it: two copies from two paths in one process would be two load
-    # contexts with the same type names, which PowerShell's parameter binding cannot tell apart.
+    # Every runspace here imports the module through it, as an installed module would be.
     $installed = Join-Path $TestDrive 'modules'
     $null = New-Item -ItemType Directory -Path $installed
     $linkType = if ($IsWindows) { 'Junction' } else { 'SymbolicLink' }

@@ -335,3 +335,38 @@ Describe 'The packaged module' {
         $result.About | Should -BeTrue
     }
 }
+
+Describe 'The same module through two paths in one process' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+        Import-Ec2Capacity
+        # Another path to the same files, as a link or an installed copy of the same build would be.
+        $linked = Join-Path $TestDrive 'Ec2Capacity'
+        $null = New-Item -ItemType $(if ($IsWindows) { 'Junction' } else { 'SymbolicLink' }) -Path $linked -Target (Get-RepoRoot)
+        $bind = {
+            # Binding only: the request goes nowhere (port 1) and its error is expected.
+            New-InterruptibleCapacityAllocation cr-0123456789abcdef0 -InstanceCount 2 -EndpointUrl 'http://127.0.0.1:1/' -Region us-east-1 `
+                -AccessKey AKIDBINDINGTEST0001 -SecretKey binding-test -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable failed
+            @($failed | Where-Object { $_.Exception -is [System.Management.Automation.ParameterBindingException] -or $_.Exception.InnerException -is [InvalidCastException] })
+        }
+    }
+
+    It 'binds parameters in both runspaces: one load context per build, whatever the path' {
+        $runspace = [runspacefactory]::CreateRunspace()
+        $runspace.Open()
+        $shell = [powershell]::Create()
+        $shell.Runspace = $runspace
+        try {
+            $null = $shell.AddScript("param(`$Manifest) Import-Module `$Manifest -ErrorAction Stop; & { $bind }").AddArgument((Join-Path $linked 'Ec2Capacity.psd1'))
+            $other = @($shell.Invoke())
+            $shell.Streams.Error | Where-Object { $_.Exception -is [System.Management.Automation.ParameterBindingException] } | Should -BeNullOrEmpty
+            $other | Should -BeNullOrEmpty
+        }
+        finally {
+            $shell.Dispose()
+            $runspace.Dispose()
+        }
+        $here = @(& $bind)
+        $here | Should -BeNullOrEmpty
+    }
+}
