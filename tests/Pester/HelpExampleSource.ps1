@@ -4,7 +4,7 @@
 $script:ModuleCmdletNames = 'Get-CapacityReservationUsage', 'New-InterruptibleCapacityAllocation',
     'Update-InterruptibleCapacityAllocation', 'Stop-CapacityReservation', 'Set-InstanceCreditSpecification'
 # AWS.Tools cmdlets the help pipes from (the tests stand them in), and the test kit's, which the about topic shows.
-$script:AwsToolsCmdletNames = 'Get-EC2CapacityReservation', 'Get-EC2Instance', 'Get-EC2CreditSpecification',
+$script:OtherModuleCmdletNames = 'Get-EC2CapacityReservation', 'Get-EC2Instance', 'Get-EC2CreditSpecification',
     'Start-Ec2CapacityEmulator', 'Stop-Ec2CapacityEmulator', 'Reset-Ec2CapacityEmulator', 'Get-Ec2CapacityEmulatorState', 'Get-Ec2CapacityEmulatorRequest'
 
 function Get-MamlExample {
@@ -37,7 +37,7 @@ function Test-RunnableRecipe {
     if (-not ($names | Where-Object { $_ -in $script:ModuleCmdletNames })) { return $false }
     foreach ($name in $names) {
         if (-not $name) { return $false }
-        if ($name -in $script:ModuleCmdletNames -or $name -in $script:AwsToolsCmdletNames) { continue }
+        if ($name -in $script:ModuleCmdletNames -or $name -in $script:OtherModuleCmdletNames) { continue }
         if (-not (Get-Command -Name $name -ErrorAction Ignore)) { return $false }
     }
     $true

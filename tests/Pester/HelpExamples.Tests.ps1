@@ -29,8 +29,8 @@ BeforeAll {
     Import-Module (Join-Path $installed 'Ec2Capacity/Ec2Capacity.psd1') -Force -ErrorAction Stop
     $emulator = Start-TestEmulator
     $seed = Get-DemoSeedInfo
-    $cmdletNames = 'Get-CapacityReservationUsage', 'New-InterruptibleCapacityAllocation',
-        'Update-InterruptibleCapacityAllocation', 'Stop-CapacityReservation', 'Set-InstanceCreditSpecification'
+    # The five cmdlets the connection defaults are set for (HelpExampleSource.ps1 names them).
+    $cmdletNames = $script:ModuleCmdletNames
 
     # Defines the AWS.Tools stand-ins in the example's runspace; $Arguments.Url is the emulator.
     $standIns = @'

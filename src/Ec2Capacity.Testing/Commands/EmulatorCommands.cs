@@ -126,6 +126,8 @@ namespace Ec2Capacity.Testing
     [Cmdlet(VerbsLifecycle.Stop, "Ec2CapacityEmulator")]
     public sealed class StopEc2CapacityEmulatorCommand : EmulatorCommand
     {
+        private protected override bool AcceptsStopped => true;
+
         protected override void ProcessRecord()
         {
             var emulator = Target();
@@ -139,6 +141,9 @@ namespace Ec2Capacity.Testing
         /// <summary>The emulator (Start-Ec2CapacityEmulator's output). Without it, the last one started in this runspace that still runs.</summary>
         [Parameter(ValueFromPipeline = true)]
         public PSObject Emulator { get; set; }
+
+        /// <summary>True for a cmdlet that may act on a stopped emulator (stopping it again is nothing).</summary>
+        private protected virtual bool AcceptsStopped => false;
 
         private protected Ec2CapacityEmulator Target()
         {
@@ -156,7 +161,7 @@ namespace Ec2Capacity.Testing
                     "NoEmulator", ErrorCategory.ObjectNotFound, null));
                 return null;
             }
-            if (!emulator.IsRunning && !(this is StopEc2CapacityEmulatorCommand))
+            if (!emulator.IsRunning && !AcceptsStopped)
             {
                 WriteError(new ErrorRecord(new InvalidOperationException($"The emulator at {emulator.EndpointUrl} is stopped."),
                     "EmulatorStopped", ErrorCategory.InvalidOperation, emulator));
@@ -223,6 +228,7 @@ namespace Ec2Capacity.Testing
         internal PSObject ToPSObject()
         {
             var o = PSObject.AsPSObject(this);
+            // Script properties, not copies: after Reset-Ec2CapacityEmulator the splat carries the new seed's region and keys.
             foreach (DictionaryEntry account in Accounts)
             {
                 var name = (string)account.Key;

@@ -40,9 +40,6 @@ namespace Ec2Capacity.Emulator
         /// <summary>The port the listener got (an ephemeral one when 0 was asked for).</summary>
         public int Port { get; }
 
-        /// <summary>Cancelled when the server stops.</summary>
-        public CancellationToken Stopping => _stopping.Token;
-
         /// <summary>Listens on 127.0.0.1:<paramref name="port"/>. <paramref name="bodyLimit"/> gives the largest body a path accepts.</summary>
         /// <exception cref="SocketException">The port is taken.</exception>
         public static LoopbackHttpServer Start(int port, Func<HttpExchange, Task> handler, Func<string, int> bodyLimit)
@@ -96,10 +93,13 @@ namespace Ec2Capacity.Emulator
                     {
                         var exchange = await ReadExchangeAsync(client, stream, reader).ConfigureAwait(false);
                         if (exchange == null) return;
-                        await _handler(exchange).ConfigureAwait(false);
-                        if (exchange.Aborted) return;
-                        if (!exchange.Responded) await exchange.RespondAsync(500, "text/plain", Encoding.UTF8.GetBytes("no answer"), close: true).ConfigureAwait(false);
-                        if (exchange.CloseAfter) return;
+                        using (exchange)
+                        {
+                            await _handler(exchange).ConfigureAwait(false);
+                            if (exchange.Aborted) return;
+                            if (!exchange.Responded) await exchange.RespondAsync(500, "text/plain", Encoding.UTF8.GetBytes("no answer"), close: true).ConfigureAwait(false);
+                            if (exchange.CloseAfter) return;
+                        }
                     }
                 }
             }
@@ -233,7 +233,7 @@ namespace Ec2Capacity.Emulator
     }
 
     /// <summary>One request on a connection and its one answer (or a reset).</summary>
-    internal sealed class HttpExchange
+    internal sealed class HttpExchange : IDisposable
     {
         private readonly TcpClient _client;
         private readonly NetworkStream _stream;
@@ -277,6 +277,9 @@ namespace Ec2Capacity.Emulator
             await _stream.WriteAsync(body, 0, body.Length).ConfigureAwait(false);
             await _stream.FlushAsync().ConfigureAwait(false);
         }
+
+        /// <summary>Unhooks the request from the server's stop token: one linked source per request would pile up otherwise.</summary>
+        public void Dispose() => _gone.Dispose();
 
         /// <summary>Drops the connection without an answer: the client sees a reset, as when a network fails.</summary>
         public void Abort()

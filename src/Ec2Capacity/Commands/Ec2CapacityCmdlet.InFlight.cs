@@ -46,19 +46,18 @@ namespace Ec2Capacity
         /// <summary>One pipeline item whose work was started: written (object or error) when its turn comes.</summary>
         private protected sealed class InFlightItem
         {
-            private readonly TaskCompletionSource<bool> _sent = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            private int _sent;
 
             internal InFlightItem(string targetId) { TargetId = targetId; }
 
             public string TargetId { get; }
             /// <summary>Ends with the work: what to write on the pipeline thread.</summary>
             public Task<Action> Done { get; set; }
-            /// <summary>Ends when the item's request is answered (for -Wait, before its wait).</summary>
-            public Task Sent => _sent.Task;
             public volatile string Notice;
             public volatile bool Told;
 
-            internal bool TrySetSent() => _sent.TrySetResult(true);
+            /// <summary>True the first time: the item's request is answered (for -Wait, before its wait), or its work ended.</summary>
+            internal bool TrySetSent() => Interlocked.Exchange(ref _sent, 1) == 0;
         }
 
         private readonly Queue<InFlightItem> _inFlight = new Queue<InFlightItem>();
@@ -120,7 +119,7 @@ namespace Ec2Capacity
         }
 
         /// <summary>Writes every item at the head of the line whose work has ended, without waiting.</summary>
-        private protected void WriteFinishedItems()
+        private void WriteFinishedItems()
         {
             RunPosted();
             while (_inFlight.Count > 0 && _inFlight.Peek().Done.IsCompleted) WriteOldestItem();
@@ -262,14 +261,14 @@ namespace Ec2Capacity
         }
 
         /// <summary>Ends the pipeline's wait display (unless the user stopped).</summary>
-        private protected void EndWaitDisplay()
+        private void EndWaitDisplay()
         {
             if (_waitsStarted == 0 || StopRequested) return;
             WriteProgress(new ProgressRecord(_waitParentId, ProgressText.WaitAllActivity, ProgressText.Completed) { RecordType = ProgressRecordType.Completed });
         }
 
         /// <summary>Says a change was made: -Verbose, and an information record tagged ChangeSent for scripts.</summary>
-        private protected void TellChange(string notice)
+        private void TellChange(string notice)
         {
             WriteVerbose(notice);
             WriteInformation(new InformationRecord(notice, MyInvocation.MyCommand.Name), new[] { "Ec2Capacity", "ChangeSent" });

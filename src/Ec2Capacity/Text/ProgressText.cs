@@ -4,19 +4,19 @@ namespace Ec2Capacity
     internal static class ProgressText
     {
         /// <summary>Said before -Wait starts: the change is made, so a stopped wait (Ctrl+C) never hides it.</summary>
-        public static string ChangeSent(InterruptibleCapacityAllocation allocation)
-        {
-            var target = allocation.TargetInstanceCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?";
-            var interruptible = string.IsNullOrEmpty(allocation.InterruptibleCapacityReservationId) ? string.Empty : $" (interruptible reservation {allocation.InterruptibleCapacityReservationId})";
-            return $"Change sent: the interruptible allocation of {allocation.SourceCapacityReservationId}{interruptible} is {allocation.Status ?? "unknown"}, "
-                + $"target {target} instances. Waiting for it to settle; stopping the wait does not undo the change.";
-        }
+        public static string ChangeSent(InterruptibleCapacityAllocation allocation) =>
+            Changed(allocation, withInterruptible: true) + " Waiting for it to settle; stopping the wait does not undo the change.";
 
         /// <summary>Told when an earlier item's error is written while this change's object waits its turn.</summary>
-        public static string ChangeMade(InterruptibleCapacityAllocation allocation)
+        public static string ChangeMade(InterruptibleCapacityAllocation allocation) => Changed(allocation, withInterruptible: false);
+
+        private static string Changed(InterruptibleCapacityAllocation allocation, bool withInterruptible)
         {
             var target = allocation.TargetInstanceCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?";
-            return $"Change sent: the interruptible allocation of {allocation.SourceCapacityReservationId} is {allocation.Status ?? "unknown"}, target {target} instances.";
+            var interruptible = !withInterruptible || string.IsNullOrEmpty(allocation.InterruptibleCapacityReservationId)
+                ? string.Empty
+                : $" (interruptible reservation {allocation.InterruptibleCapacityReservationId})";
+            return $"Change sent: the interruptible allocation of {allocation.SourceCapacityReservationId}{interruptible} is {allocation.Status ?? "unknown"}, target {target} instances.";
         }
 
         /// <summary>Told when an earlier item's error is written while this cancel's object waits its turn.</summary>
