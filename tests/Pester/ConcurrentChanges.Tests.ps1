@@ -103,22 +103,15 @@ Describe 'Changes run concurrently, in order' {
     It 'New -Wait sends every change before the first allocation settles, then writes each settled allocation in input order' {
         $world = New-SourceSeed -Count 6
         Reset-TestEmulator -Emulator $emulator -SeedJson $world.Json
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript({
-                    param($Manifest, $Ids, $Call)
-                    Import-Module $Manifest
-                    $Ids | ForEach-Object { [pscustomobject]@{ CapacityReservationId = $_; InstanceCount = 3 } } |
-                        New-InterruptibleCapacityAllocation -Wait -WaitTimeoutSeconds 120 @Call
-                }).AddArgument($manifest).AddArgument($world.Ids).AddArgument($demo)
-            $output = @($ps.Invoke())
-            $errors = @($ps.Streams.Error)
-            $progress = @($ps.Streams.Progress)
-            $told = @($ps.Streams.Information | Where-Object { $_.Tags -contains 'ChangeSent' })
+        $run = Invoke-WithScriptedHost -Arguments @{ Ids = $world.Ids; Call = $demo } -ScriptBlock {
+            $call = $Arguments.Call
+            $Arguments.Ids | ForEach-Object { [pscustomobject]@{ CapacityReservationId = $_; InstanceCount = 3 } } |
+                New-InterruptibleCapacityAllocation -Wait -WaitTimeoutSeconds 120 @call
         }
-        finally {
-            $ps.Dispose()
-        }
+        $output = $run.Output
+        $errors = $run.Errors
+        $progress = $run.Progress
+        $told = @($run.Information | Where-Object { $_.Tags -contains 'ChangeSent' })
 
         $errors | Should -BeNullOrEmpty
         $output.SourceCapacityReservationId | Should -Be $world.Ids
@@ -193,19 +186,13 @@ Describe 'Changes run concurrently, in order' {
     It '-ErrorAction Stop: every cancel already made behind the failing one is told before the error stops the command' {
         $world = New-SourceSeed -Count 2 -LatencyMs 200
         Reset-TestEmulator -Emulator $emulator -SeedJson $world.Json
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript({
-                    param($Manifest, $Ids, $Call)
-                    Import-Module $Manifest
-                    $Ids | Stop-CapacityReservation -Force -PassThru -ThrottleLimit 3 -ErrorAction Stop @Call
-                }).AddArgument($manifest).AddArgument(@($seed.Cancelled) + $world.Ids).AddArgument($demo)
-            { $ps.Invoke() } | Should -Throw
-            $told = @($ps.Streams.Information | Where-Object { $_.Tags -contains 'ChangeSent' } | ForEach-Object { "$($_.MessageData)" })
+        $run = Invoke-WithScriptedHost -Arguments @{ Ids = @($seed.Cancelled) + $world.Ids; Call = $demo } -ScriptBlock {
+            $call = $Arguments.Call
+            $Arguments.Ids | Stop-CapacityReservation -Force -PassThru -ThrottleLimit 3 -ErrorAction Stop @call
         }
-        finally {
-            $ps.Dispose()
-        }
+        # The command stopped: its terminating error is the last one.
+        $run.Errors[-1].Exception | Should -BeOfType [System.Management.Automation.MethodInvocationException]
+        $told = @($run.Information | Where-Object { $_.Tags -contains 'ChangeSent' } | ForEach-Object { "$($_.MessageData)" })
 
         foreach ($id in $world.Ids) {
             (Get-ReservationState -Emulator $emulator -Id $id).state | Should -Be 'cancelled'

@@ -88,7 +88,7 @@ namespace Ec2CapacityTests
 Runs a script in a fresh runspace on the scripted host, with the module imported, and returns what the user saw.
 .OUTPUTS
 Output (objects), Prompts (caption, message, answer), Lines (host text such as "What if:" lines), Errors, Verbose and
-Warnings (their messages).
+Warnings (their messages), Progress and Information (the records).
 #>
 function Invoke-WithScriptedHost {
     param(
@@ -117,6 +117,8 @@ function Invoke-WithScriptedHost {
             Errors  = @($shell.Streams.Error) + @($failure | Where-Object { $_ })
             Verbose = @($shell.Streams.Verbose | ForEach-Object Message)
             Warnings = @($shell.Streams.Warning | ForEach-Object Message)
+            Progress = @($shell.Streams.Progress)
+            Information = @($shell.Streams.Information)
         }
         $shell.Dispose()
     }
