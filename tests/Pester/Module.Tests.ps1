@@ -290,8 +290,7 @@ Describe 'The packaged module' {
         $root = Get-RepoRoot
         $packageRoot = Join-Path ([System.IO.Path]::GetTempPath()) ('ec2capacity-package-' + [guid]::NewGuid().ToString('N'))
         # The MSBuild target behind ./build.ps1 -Task Package, over what the build laid out, into a folder of our own.
-        $output = & dotnet msbuild (Join-Path $root 'src/Ec2Capacity/Ec2Capacity.csproj') -t:PackageModule -nologo -v:minimal "-p:PackageRoot=$packageRoot/" 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "PackageModule failed: $output" }
+        Invoke-PackageTarget -Project 'src/Ec2Capacity/Ec2Capacity.csproj' -Target PackageModule -PackageRoot $packageRoot
         $version = (Import-PowerShellDataFile (Join-Path $root 'Ec2Capacity.psd1')).ModuleVersion
         $package = Join-Path $packageRoot "Ec2Capacity/$version"
     }

@@ -17,6 +17,16 @@ function Get-RepoRoot {
     (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 }
 
+function Invoke-PackageTarget {
+    <#
+        Runs a packaging target of ./build.ps1 -Task Package (PackageModule of src/Ec2Capacity, PackageTestingModule of
+        src/Ec2Capacity.Testing) over what the build laid out, into -PackageRoot instead of out/.
+    #>
+    param([Parameter(Mandatory)] [string] $Project, [Parameter(Mandatory)] [string] $Target, [Parameter(Mandatory)] [string] $PackageRoot)
+    $output = & dotnet msbuild (Join-Path (Get-RepoRoot) $Project) "-t:$Target" -nologo -v:minimal "-p:PackageRoot=$PackageRoot/" 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "$Target failed: $output" }
+}
+
 function Get-DemoSeedInfo {
     <# The emulator's demo seed (tests/Ec2Capacity.Emulator/DemoSeed.cs and demo-seed.json). #>
     @{

@@ -217,12 +217,8 @@ Describe 'In a fresh pwsh with only the packaged modules' {
         $root = Get-RepoRoot
         $modules = Join-Path ([System.IO.Path]::GetTempPath()) ('ec2capacity-kit-' + [guid]::NewGuid().ToString('N'))
         # The MSBuild targets behind ./build.ps1 -Task Package, over what the build laid out, into a folder of our own.
-        foreach ($target in @(
-                @{ Project = 'src/Ec2Capacity/Ec2Capacity.csproj'; Target = 'PackageModule' }
-                @{ Project = 'src/Ec2Capacity.Testing/Ec2Capacity.Testing.csproj'; Target = 'PackageTestingModule' })) {
-            $output = & dotnet msbuild (Join-Path $root $target.Project) "-t:$($target.Target)" -nologo -v:minimal "-p:PackageRoot=$modules/" 2>&1
-            if ($LASTEXITCODE -ne 0) { throw "$($target.Target) failed: $output" }
-        }
+        Invoke-PackageTarget -Project 'src/Ec2Capacity/Ec2Capacity.csproj' -Target PackageModule -PackageRoot $modules
+        Invoke-PackageTarget -Project 'src/Ec2Capacity.Testing/Ec2Capacity.Testing.csproj' -Target PackageTestingModule -PackageRoot $modules
         $version = (Import-PowerShellDataFile (Join-Path $root 'Ec2Capacity.psd1')).ModuleVersion
 
         # A runbook author's repository: a runbook and a Pester file of a few lines beside it.
