@@ -71,7 +71,7 @@ namespace Ec2Capacity
         private protected virtual int ItemsAtOnce => 1;
 
         /// <summary>
-        /// Starts one item's work on the thread pool and returns at once, unless <see cref="ItemsAtOnce"/> items are still
+        /// Starts one item's work (here, up to its first await; the rest on the thread pool) and returns at once, unless <see cref="ItemsAtOnce"/> items are still
         /// waiting for an answer, or an earlier item for the same target is not finished (two changes of one reservation
         /// keep their order): then it writes what is due while it waits. The Action the work returns is run on the
         /// pipeline thread in the order items were started; a failed work writes its error there instead.
