@@ -341,7 +341,7 @@ Describe 'The same module through two paths in one process' {
         Import-Ec2Capacity
         # Another path to the same files, as a link or an installed copy of the same build would be.
         $linked = Join-Path $TestDrive 'Ec2Capacity'
-        $null = New-Item -ItemType $(if ($IsWindows) { 'Junction' } else { 'SymbolicLink' }) -Path $linked -Target (Get-RepoRoot)
+        $null = New-Item -ItemType $(if ([System.IO.Path]::DirectorySeparatorChar -eq '\') { 'Junction' } else { 'SymbolicLink' }) -Path $linked -Target (Get-RepoRoot)
         $bind = {
             # Binding only: the request goes nowhere (port 1) and its error is expected.
             New-InterruptibleCapacityAllocation cr-0123456789abcdef0 -InstanceCount 2 -EndpointUrl 'http://127.0.0.1:1/' -Region us-east-1 `
